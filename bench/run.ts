@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: KV v2 read and write throughput and latency with autocannon on loopback, as a ratio
+ * to a bare Fastify handler measured in the same run. Servers run in their own processes so the load
+ * generator does not share their event loop. Not a test: no thresholds, just figures.
+ */
+import autocannon from "autocannon";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { api } from "../test/helpers/server.js";
+import { spawnServer, type ServerProcess } from "../test/helpers/process.js";
+
+const duration = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(name: string, opts: autocannon.Options): Promise<Row> {
+  const r = await autocannon({ duration, connections, ...opts });
+  const non2xx = r.non2xx + r.errors + r.timeouts;
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: non2xx };
+}
+
+async function stop(p: ServerProcess): Promise<void> {
+  p.child.kill("SIGTERM");
+  await new Promise((r) => p.child.once("exit", r));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "secrethub-bench-"));
+  const rows: Row[] = [];
+  const bare = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "baseline-server.ts")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const bareUrl = await new Promise<string>((resolve) =>
+    bare.stdout.on("data", (d: Buffer) => {
+      const m = /listening on (\S+)/.exec(d.toString());
+      if (m?.[1]) resolve(m[1]);
+    }),
+  );
+  rows.push(await load("bare fastify GET", { url: `${bareUrl}/v1/secret/data/bench` }));
+  rows.push(
+    await load("bare fastify PUT", {
+      url: `${bareUrl}/v1/secret/data/bench`,
+      method: "PUT",
+      body: '{"data":{"a":"b"}}',
+      headers: { "content-type": "application/json" },
+    }),
+  );
+  bare.kill("SIGTERM");
+
+  const config = join(dir, "bench.hcl");
+  writeFileSync(
+    config,
+    `storage "sqlite" { path = "${join(dir, "bench.db")}" }\nlistener "tcp" { address = "127.0.0.1:0" }\nlog_level = "warn"\n`,
+  );
+  const server = await spawnServer([`-config=${config}`]);
+  const init = await api(server.url, "PUT", "sys/init", { body: { secret_shares: 1, secret_threshold: 1 } });
+  await api(server.url, "PUT", "sys/unseal", { body: { key: init.body.keys[0] } });
+  const token = init.body.root_token as string;
+  await api(server.url, "PUT", "secret/data/bench", {
+    token,
+    body: { data: { username: "u", password: "p" } },
+  });
+  const headers = { "x-vault-token": token, "content-type": "application/json" };
+  rows.push(await load("secrethub KV v2 read", { url: `${server.url}/v1/secret/data/bench`, headers }));
+  rows.push(
+    await load("secrethub KV v2 write", {
+      url: `${server.url}/v1/secret/data/bench-w`,
+      method: "PUT",
+      body: '{"data":{"a":"b"}}',
+      headers,
+    }),
+  );
+  // Audit (issue #4): KV read with and without one file device, alternated in rounds (enable, run,
+  // disable, run ...) so load from anything else on the machine hits both alike; medians reported.
+  const rounds = Number(process.env.BENCH_AUDIT_ROUNDS ?? 3);
+  const readUrl = `${server.url}/v1/secret/data/bench`;
+  const plain: Row[] = [];
+  const audited: Row[] = [];
+  for (let i = 0; i < rounds; i++) {
+    plain.push(await load("plain", { url: readUrl, headers }));
+    const on = await api(server.url, "PUT", "sys/audit/bench", {
+      token,
+      body: { type: "file", options: { file_path: join(dir, `audit-${i}.log`) } },
+    });
+    if (on.status !== 204) throw new Error(`enabling the audit device failed: ${on.text}`);
+    audited.push(await load("audited", { url: readUrl, headers }));
+    await api(server.url, "DELETE", "sys/audit/bench", { token });
+  }
+  const median = (xs: Row[], name: string): Row => {
+    const sorted = [...xs].sort((x, y) => x.rps - y.rps);
+    const mid = sorted[Math.floor(sorted.length / 2)] ?? { name, rps: 0, p50: 0, p99: 0, errors: 0 };
+    return { ...mid, name, errors: xs.reduce((n, r) => n + r.errors, 0) };
+  };
+  rows.push(median(plain, `secrethub KV v2 read, no audit (median of ${rounds})`));
+  rows.push(median(audited, `secrethub KV v2 read, 1 file audit device (median of ${rounds})`));
+  await stop(server);
+  rmSync(dir, { recursive: true, force: true });
+
+  const base = (kind: string): number => rows.find((r) => r.name === `bare fastify ${kind}`)?.rps ?? 1;
+  console.log(`\n${duration}s per run, ${connections} connections, loopback\n`);
+  console.log("| run | req/s | p50 ms | p99 ms | non-2xx+errors | ratio to bare |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    const ratio =
+      r.name.includes("read") || r.name.endsWith("GET") ? r.rps / base("GET") : r.rps / base("PUT");
+    console.log(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${(ratio * 100).toFixed(1)}% |`,
+    );
+  }
+  const plainRead = rows.find((r) => r.name.includes("no audit"));
+  const auditedRead = rows.find((r) => r.name.includes("file audit device"));
+  if (plainRead && auditedRead) {
+    const cost = 1 - auditedRead.rps / plainRead.rps;
+    console.log(`\naudit cost on KV read: ${(cost * 100).toFixed(1)}% fewer req/s with one file device`);
+  }
+}
+
+await main();

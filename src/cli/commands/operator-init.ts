@@ -1,0 +1,43 @@
+import type { Command } from "commander";
+import { boolFlag, commonOptions, intFlag, leaf, onAction, type CliContext } from "../context.js";
+
+const options = commonOptions.extend({
+  keyShares: intFlag.default(5),
+  keyThreshold: intFlag.default(3),
+  status: boolFlag,
+});
+
+/** `operator init`: PUT sys/init; prints the unseal keys and the root token (the user asked for them). */
+export function registerOperatorInit(parent: Command, ctx: CliContext): void {
+  const command = leaf(parent, "init", "Initialize the server: create unseal keys and the root token")
+    .option("--key-shares <n>", "number of unseal key shares", "5")
+    .option("--key-threshold <n>", "shares needed to unseal", "3")
+    .option("--status", "only report whether the server is initialized (exit 0 yes, 2 no)");
+  onAction(ctx, command, options, async (_args, opts) => {
+    const client = await ctx.client(opts, null);
+    if (opts.status === true) {
+      const initialized = await client.sys.initStatus();
+      ctx.out.print(initialized ? "Vault is initialized" : "Vault is not initialized");
+      return initialized ? 0 : 2;
+    }
+    const result = await client.sys.init({
+      secret_shares: opts.keyShares,
+      secret_threshold: opts.keyThreshold,
+    });
+    if (ctx.format(opts) === "json") {
+      ctx.out.json(result);
+      return 0;
+    }
+    const keys = result.keys_base64 ?? result.keys;
+    const lines = keys.map((key, i) => `Unseal Key ${i + 1}: ${key}`);
+    lines.push("", `Initial Root Token: ${result.root_token}`, "");
+    lines.push(
+      `Vault initialized with ${keys.length} key shares and a key threshold of ${opts.keyThreshold}. Please`,
+      "securely distribute the key shares printed above. When the server is re-sealed,",
+      `restarted, or stopped, you must supply at least ${opts.keyThreshold} of these keys to unseal it`,
+      "before it can start servicing requests.",
+    );
+    ctx.out.print(lines.join("\n"));
+    return 0;
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Initialization, unseal and seal as one small state machine over narrow collaborators. After
+ * unseal the mount table is loaded and every mount is built; before seal they are dropped and every
+ * cache forgets what it knew (keys leave memory with the barrier).
+ */
+import { BadRequest } from "./errors.js";
+import type { MountEntry, MountTable } from "./mount-table.js";
+import type { PolicyStore } from "./policy-store.js";
+import type { Router } from "./router.js";
+import { randomUUID } from "node:crypto";
+
+export interface SealStatus {
+  readonly initialized: boolean;
+  readonly sealed: boolean;
+  readonly t: number;
+  readonly n: number;
+  readonly progress: number;
+}
+
+/** The seal mechanism (Shamir today; auto-unseal later). */
+export interface SealControl {
+  status(): Promise<SealStatus>;
+  /** Creates the barrier keyring under a new unseal key and returns its shares. */
+  initialize(params: { shares: number; threshold: number }): Promise<Uint8Array[]>;
+  /** Adds a share; unseals the barrier when the threshold is reached (wrong key: InvalidUnsealKey). */
+  submit(share: Uint8Array): Promise<unknown>;
+  reset(): void;
+  sealNow(): void;
+}
+
+export interface RootTokenMinter {
+  createRootToken(): Promise<string>;
+}
+
+export interface LifecycleDeps {
+  readonly seal: SealControl;
+  readonly mounts: MountTable;
+  readonly router: Router;
+  readonly policies: PolicyStore;
+  readonly tokens: RootTokenMinter;
+  /** Caches to drop on seal (token cache, ACL cache ...). */
+  readonly onSeal?: () => void;
+  /** Runs after every unseal, once mounts are loaded (e.g. admin bootstrap). */
+  readonly afterUnseal?: () => Promise<void>;
+}
+
+export function builtinMount(
+  path: string,
+  type: string,
+  description: string,
+  options: Record<string, string> = {},
+): MountEntry {
+  return {
+    path,
+    type,
+    description,
+    accessor: `${type.replace(/[^a-z0-9]/g, "_")}_${randomUUID().slice(0, 8)}`,
+    uuid: randomUUID(),
+    options,
+    config: { default_lease_ttl: 0, max_lease_ttl: 0 },
+    local: false,
+    seal_wrap: false,
+    namespace: "",
+  };
+}
+
+export class Lifecycle {
+  private activeSince: Date | undefined;
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  status(): Promise<SealStatus> {
+    return this.deps.seal.status();
+  }
+
+  get activeTime(): Date | undefined {
+    return this.activeSince;
+  }
+
+  /** Vault semantics: initializes, sets up the defaults, and leaves the server sealed. */
+  async initialize(shares: number, threshold: number): Promise<{ shares: Uint8Array[]; rootToken: string }> {
+    if ((await this.deps.seal.status()).initialized) throw new BadRequest("Vault is already initialized");
+    const keys = await this.deps.seal.initialize({ shares, threshold });
+    for (const share of keys.slice(0, threshold)) await this.deps.seal.submit(share);
+    try {
+      await this.deps.policies.ensureDefaults();
+      for (const entry of [
+        builtinMount("cubbyhole/", "cubbyhole", "per-token private secret storage"),
+        builtinMount("secret/", "kv", "key/value secret storage", { version: "2" }),
+        builtinMount("auth/token/", "token", "token based credentials"),
+      ]) {
+        if (!(await this.deps.mounts.get(entry.path))) await this.deps.mounts.add(entry);
+      }
+      const rootToken = await this.deps.tokens.createRootToken();
+      return { shares: keys, rootToken };
+    } finally {
+      await this.seal();
+    }
+  }
+
+  async submitShare(share: Uint8Array): Promise<void> {
+    const before = await this.deps.seal.status();
+    if (!before.initialized) throw new BadRequest("Vault is not initialized");
+    if (!before.sealed) return;
+    await this.deps.seal.submit(share);
+    if (!(await this.deps.seal.status()).sealed) await this.postUnseal();
+  }
+
+  async seal(): Promise<void> {
+    this.activeSince = undefined;
+    await this.deps.router.clear();
+    this.deps.mounts.invalidate();
+    this.deps.policies.invalidate();
+    this.deps.onSeal?.();
+    this.deps.seal.sealNow();
+  }
+
+  private async postUnseal(): Promise<void> {
+    this.deps.mounts.invalidate();
+    this.deps.policies.invalidate();
+    for (const entry of await this.deps.mounts.list()) await this.deps.router.mount(entry);
+    this.activeSince = new Date();
+    await this.deps.afterUnseal?.();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The Shamir seal: the unseal key is split into `secret_shares` shares, `secret_threshold` of which
+ * unseal the barrier. Progress (shares submitted so far) lives in memory only, per node, as in Vault.
+ * The seal config is not secret and is stored in plaintext so it can be read while sealed.
+ */
+import { z } from "zod";
+import { KEY_BYTES } from "../crypto/aead.js";
+import { randomBytes } from "../crypto/random.js";
+import { combine, shamirParamsProblem, split } from "../crypto/shamir.js";
+import type { Barrier } from "./barrier.js";
+import { BadRequest, InvalidUnsealKey } from "./errors.js";
+
+const SEAL_CONFIG_KEY = "core/seal-config";
+
+/** What the seal needs of the barrier. */
+export type SealableBarrier = Pick<
+  Barrier,
+  "sealed" | "initialized" | "initialize" | "unseal" | "seal" | "rawGet" | "rawPut"
+>;
+
+const sealConfigSchema = z.object({
+  type: z.literal("shamir"),
+  secret_shares: z.number().int().min(1).max(255),
+  secret_threshold: z.number().int().min(1).max(255),
+});
+export type SealConfig = z.infer<typeof sealConfigSchema>;
+
+export interface SealProgress {
+  readonly sealed: boolean;
+  /** Distinct shares submitted toward the threshold. */
+  readonly progress: number;
+  readonly t: number;
+  readonly n: number;
+}
+
+export interface SealStatus extends SealProgress {
+  readonly type: "shamir";
+  readonly initialized: boolean;
+}
+
+export class ShamirSeal {
+  private shares: Uint8Array[] = [];
+  /** Serializes submissions so two concurrent shares cannot both "complete" the threshold. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly barrier: SealableBarrier) {}
+
+  async config(): Promise<SealConfig | undefined> {
+    const raw = await this.barrier.rawGet(SEAL_CONFIG_KEY);
+    if (raw === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(raw));
+    } catch {
+      json = undefined;
+    }
+    const parsed = sealConfigSchema.safeParse(json);
+    if (!parsed.success) throw new Error("seal: stored seal config is malformed");
+    return parsed.data;
+  }
+
+  /** Creates the unseal key, initializes the barrier and returns the shares (the key itself if n = 1). */
+  async initialize(opts: { shares: number; threshold: number }): Promise<Uint8Array[]> {
+    const problem = shamirParamsProblem(opts.shares, opts.threshold);
+    if (problem !== undefined) throw new BadRequest(problem);
+    if (await this.barrier.initialized()) throw new BadRequest("Vault is already initialized");
+    const unsealKey = randomBytes(KEY_BYTES);
+    try {
+      const shares = await split(unsealKey, opts.shares, opts.threshold);
+      const config: SealConfig = {
+        type: "shamir",
+        secret_shares: opts.shares,
+        secret_threshold: opts.threshold,
+      };
+      // Config first: a crash in between leaves a config without a keyring, which reads as uninitialized.
+      await this.barrier.rawPut(SEAL_CONFIG_KEY, new TextEncoder().encode(JSON.stringify(config)));
+      await this.barrier.initialize(unsealKey);
+      return shares;
+    } finally {
+      unsealKey.fill(0);
+    }
+  }
+
+  /**
+   * Adds one share. A share already submitted is ignored. When the threshold is reached the shares are
+   * combined and the barrier unsealed; on failure progress resets and InvalidUnsealKey is thrown.
+   */
+  submit(share: Uint8Array): Promise<SealProgress> {
+    const run = this.queue.then(() => this.submitNow(share));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Discards the shares submitted so far. */
+  reset(): void {
+    this.clearShares();
+  }
+
+  async status(): Promise<SealStatus> {
+    const config = await this.config();
+    const initialized = config !== undefined && (await this.barrier.initialized());
+    return {
+      type: "shamir",
+      initialized,
+      sealed: this.barrier.sealed,
+      progress: this.shares.length,
+      t: config?.secret_threshold ?? 0,
+      n: config?.secret_shares ?? 0,
+    };
+  }
+
+  /** Seals the barrier now and forgets any unseal progress. */
+  sealNow(): void {
+    this.clearShares();
+    this.barrier.seal();
+  }
+
+  private async submitNow(share: Uint8Array): Promise<SealProgress> {
+    const config = await this.config();
+    if (config === undefined || !(await this.barrier.initialized())) {
+      throw new BadRequest("Vault is not initialized");
+    }
+    const progress = (): SealProgress => ({
+      sealed: this.barrier.sealed,
+      progress: this.shares.length,
+      t: config.secret_threshold,
+      n: config.secret_shares,
+    });
+    if (!this.barrier.sealed) return progress();
+    const expectedLength = config.secret_shares === 1 ? KEY_BYTES : KEY_BYTES + 1;
+    if (share.byteLength !== expectedLength) throw new InvalidUnsealKey();
+    if (!this.shares.some((s) => sameBytes(s, share))) this.shares.push(Uint8Array.from(share));
+    if (this.shares.length < config.secret_threshold) return progress();
+
+    const submitted = this.shares;
+    this.shares = [];
+    let key: Uint8Array | undefined;
+    try {
+      key = await combine(submitted);
+    } catch {
+      // Forged shares (e.g. two with the same x coordinate) can make the library throw.
+      throw new InvalidUnsealKey();
+    } finally {
+      for (const s of submitted) s.fill(0);
+    }
+    try {
+      await this.barrier.unseal(key);
+    } finally {
+      key.fill(0);
+    }
+    return progress();
+  }
+
+  private clearShares(): void {
+    for (const s of this.shares) s.fill(0);
+    this.shares = [];
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
+}
+
+/** Decodes an unseal key or share as Vault accepts it: hex first, then standard base64. */
+export function parseUnsealKey(text: string): Uint8Array {
+  const trimmed = text.trim();
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(trimmed)) return new Uint8Array(Buffer.from(trimmed, "hex"));
+  if (trimmed.length > 0 && trimmed.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
+    const bytes = Buffer.from(trimmed, "base64");
+    if (bytes.toString("base64") === trimmed) return new Uint8Array(bytes);
+  }
+  throw new BadRequest("'key' must be a valid hex or base64 string");
+}

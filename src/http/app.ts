@@ -1,0 +1,145 @@
+/**
+ * http/: the Fastify app. It parses requests into IncomingRequest, hands them to the core pipeline,
+ * and renders Vault's envelope or `{"errors": [...]}`. `buildApp` is separate from `listen()`, so
+ * tests start the real app on a free port. Nothing here decides policy or touches storage.
+ */
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import type { HttpMethod, IncomingRequest, Pipeline } from "../core/pipeline.js";
+import { envelope } from "./envelope.js";
+import { mapError } from "./error-map.js";
+import { installListMethod } from "./list-method.js";
+
+export interface AppOptions {
+  readonly pipeline: Pipeline;
+  readonly logger: FastifyBaseLogger;
+  /** Maximum request body in bytes (Vault: 32 MiB). */
+  readonly bodyLimit?: number;
+  /** Addresses/CIDRs whose X-Forwarded-For is trusted for the client address. */
+  readonly trustedProxies?: readonly string[];
+  /** Extra routes outside /v1 (probes, /metrics), registered by their owners. */
+  readonly plugins?: readonly ((app: FastifyInstance) => void)[];
+  readonly https?: { key: Buffer; cert: Buffer };
+}
+
+const METHODS = new Set<HttpMethod>(["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "LIST"]);
+
+function flatQuery(query: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (query && typeof query === "object") {
+    for (const [k, v] of Object.entries(query)) {
+      if (typeof v === "string") out[k] = v;
+      else if (Array.isArray(v) && typeof v[0] === "string") out[k] = v[0];
+    }
+  }
+  return out;
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function tokenOf(req: FastifyRequest): string | undefined {
+  const vault = header(req, "x-vault-token");
+  if (vault) return vault;
+  const auth = header(req, "authorization");
+  const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
+  return m?.[1]?.trim() || undefined;
+}
+
+function headersOf(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k === "x-vault-token" || k === "authorization" || k === "cookie") continue;
+    if (typeof v === "string") out[k] = v;
+  }
+  return out;
+}
+
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    // Per-request lines come from our own hook (mount, operation, status, latency), never raw URLs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024,
+    trustProxy: opts.trustedProxies && opts.trustedProxies.length > 0 ? [...opts.trustedProxies] : false,
+    genReqId: () => crypto.randomUUID(),
+    ...(opts.https ? { https: opts.https } : {}),
+    routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 4096 },
+  });
+  // Node's parser rejects the LIST verb; below it, LIST arrives here as GET ?list=true.
+  installListMethod(app.server);
+
+  // Vault reads every body as JSON whatever its Content-Type (curl -d sends form encoding).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(err instanceof Error ? err : new SyntaxError("invalid JSON"), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const mapped = mapError(err);
+    if (mapped.internal) req.log.error({ err, reqId: req.id }, "request failed");
+    void reply.code(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).send({ errors: [] });
+  });
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const method = req.method.toUpperCase() as HttpMethod;
+    if (!METHODS.has(method)) {
+      await reply.code(405).send({ errors: ["unsupported method"] });
+      return;
+    }
+    if (header(req, "x-vault-wrap-ttl")) {
+      // Refuse rather than answer unwrapped: a client asking for wrapping must never get the secret in clear.
+      await reply.code(400).send({ errors: ["response wrapping is not supported by this server yet"] });
+      return;
+    }
+    const params = req.params as Record<string, string | undefined>;
+    const incoming: IncomingRequest = {
+      id: req.id,
+      method,
+      path: params["*"] ?? "",
+      query: flatQuery(req.query),
+      body: req.body,
+      ...(tokenOf(req) ? { token: tokenOf(req) } : {}),
+      ...(header(req, "x-vault-namespace") ? { namespace: header(req, "x-vault-namespace") } : {}),
+      remoteAddress: req.ip,
+      headers: headersOf(req),
+    };
+    const outcome = await opts.pipeline(incoming);
+    const r = outcome.response;
+    void reply.header("cache-control", "no-store");
+    if (r.raw) {
+      if (r.raw.contentType) void reply.type(r.raw.contentType);
+      await reply.code(r.raw.status).send(method === "HEAD" ? undefined : r.raw.body);
+      return;
+    }
+    const status = outcome.status;
+    if (status === 204 || method === "HEAD") {
+      await reply.code(status).send();
+      return;
+    }
+    await reply.code(status).send(envelope(outcome));
+  };
+
+  app.route({ method: [...METHODS].filter((m) => m !== "LIST"), url: "/v1/*", handler: handle });
+  for (const plugin of opts.plugins ?? []) plugin(app);
+  return app;
+}

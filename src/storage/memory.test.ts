@@ -1,0 +1,4 @@
+import { MemoryStorage } from "./memory.js";
+import { runStorageContract } from "./storage.contract.js";
+
+runStorageContract("memory", () => new MemoryStorage());
