@@ -61,7 +61,8 @@ async function main(): Promise<void> {
     config,
     `storage "sqlite" { path = "${join(dir, "bench.db")}" }\nlistener "tcp" { address = "127.0.0.1:0" }\nlog_level = "warn"\n`,
   );
-  const server = await spawnServer([`-config=${config}`]);
+  // The built server, as `npm start` runs it (tsx's dev transpile adds per-closure overhead).
+  const server = await spawnServer([`-config=${config}`], {}, /listening on/, { built: true });
   const init = await api(server.url, "PUT", "sys/init", { body: { secret_shares: 1, secret_threshold: 1 } });
   await api(server.url, "PUT", "sys/unseal", { body: { key: init.body.keys[0] } });
   const token = init.body.root_token as string;

@@ -79,7 +79,7 @@ export class AuditBroker implements AuditPort {
   constructor(private readonly deps: AuditBrokerDeps) {
     const key = (path: string): string => CHECKPOINT_PREFIX + encodeURIComponent(path);
     this.checkpoints = {
-      read: (path) => deps.storage.read(key(path), (raw) => checkpointSchema.parse(raw)),
+      read: (path) => deps.storage.read(key(path), checkpointSchema),
       write: (path, cp) => deps.storage.write(key(path), cp),
     };
   }
@@ -235,7 +235,7 @@ export class AuditBroker implements AuditPort {
 
   private async reload(): Promise<void> {
     this.unload();
-    const entries = (await this.deps.storage.read(DEVICES_KEY, (raw) => deviceTableSchema.parse(raw))) ?? [];
+    const entries = (await this.deps.storage.read(DEVICES_KEY, deviceTableSchema)) ?? [];
     for (const entry of entries) {
       let device: AuditDevice;
       try {

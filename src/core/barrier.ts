@@ -52,6 +52,7 @@ export class Barrier {
     this.cache = new ReadCache(options.cacheEntries ?? 0);
     this.bytes = {
       get: (key) => this.getDecrypted(key),
+      getDecoded: (key, decode) => this.getDecoded(key, decode),
       put: (key, value) => this.putEncrypted(key, value),
       delete: (key) => this.deleteChecked(key),
       list: (prefix) => {
@@ -229,6 +230,22 @@ export class Barrier {
     }
     this.cache.fill(key, plaintext, startedAt);
     return plaintext;
+  }
+
+  /**
+   * A decoded, frozen value: served from the read cache while the key is unchanged, so a hot token
+   * entry or KV metadata is neither decrypted nor parsed again. `decode` must freeze what it returns.
+   */
+  private async getDecoded<T>(key: string, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
+    this.requireKeyring();
+    const hit = this.cache.decoded(key, decode);
+    if (hit !== undefined) return hit.value as T;
+    const startedAt = this.cache.startRead();
+    const bytes = await this.getDecrypted(key);
+    if (bytes === undefined) return undefined;
+    const value = decode(bytes);
+    this.cache.keepDecoded(key, decode, value, startedAt);
+    return value;
   }
 
   private putEncrypted(key: string, value: Uint8Array): Promise<void> {

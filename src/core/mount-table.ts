@@ -47,7 +47,7 @@ export class MountTable {
   constructor(private readonly storage: StorageView) {}
 
   async list(): Promise<readonly MountEntry[]> {
-    this.entries ??= (await this.storage.read(MOUNTS_KEY, (raw) => tableSchema.parse(raw))) ?? [];
+    this.entries ??= (await this.storage.read(MOUNTS_KEY, tableSchema)) ?? [];
     return this.entries;
   }
 

@@ -31,7 +31,7 @@ export class PolicyStore {
 
   /** Creates the default policy unless present. */
   async ensureDefaults(): Promise<void> {
-    if (!(await this.storage.read(DEFAULT, (raw) => storedSchema.parse(raw)))) {
+    if (!(await this.storage.read(DEFAULT, storedSchema))) {
       await this.put(DEFAULT, DEFAULT_POLICY_HCL);
     }
   }
@@ -39,7 +39,7 @@ export class PolicyStore {
   async get(name: string): Promise<Policy | undefined> {
     const key = name.toLowerCase();
     if (!this.policies.has(key)) {
-      const stored = await this.storage.read(key, (raw) => storedSchema.parse(raw));
+      const stored = await this.storage.read(key, storedSchema);
       this.policies.set(key, stored ? parsePolicy(stored.name, stored.policy) : null);
     }
     return this.policies.get(key) ?? undefined;

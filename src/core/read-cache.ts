@@ -3,10 +3,17 @@
  * hot secret skips storage and decryption. Invariants: it is emptied when the barrier seals; a write
  * or delete evicts its key before touching storage, and a read that started before a write finished
  * never repopulates the cache with the older value (per-key write epochs); `invalidate(key)` lets an
- * HA peer's change evict a key. Values are copied in and out, so no caller can alter a cached value.
+ * HA peer's change evict a key. Bytes are copied in and out, so no caller can alter a cached value;
+ * a decoded value (`parsed`) is kept next to its bytes only when the caller froze it, and goes with them.
  */
+interface Entry {
+  readonly bytes: Uint8Array;
+  /** The last decoding of `bytes`, keyed by the decoder that made it (a frozen value). */
+  decoded?: { readonly decoder: unknown; readonly value: unknown };
+}
+
 export class ReadCache {
-  private readonly entries = new Map<string, Uint8Array>();
+  private readonly entries = new Map<string, Entry>();
   private readonly lastWrite = new Map<string, number>();
   private epoch = 0;
   hits = 0;
@@ -19,15 +26,41 @@ export class ReadCache {
   }
 
   get(key: string): Uint8Array | undefined {
-    const v = this.entries.get(key);
-    if (v === undefined) {
+    const e = this.touch(key);
+    return e === undefined ? undefined : Uint8Array.from(e.bytes);
+  }
+
+  /**
+   * The value `decoder` made of this key's cached bytes, if it made one since they were cached.
+   * Callers hand `decoder` a stable identity (a module-level function) and freeze what it returns.
+   */
+  decoded(key: string, decoder: unknown): { readonly value: unknown } | undefined {
+    const e = this.entries.get(key);
+    if (e?.decoded === undefined || e.decoded.decoder !== decoder) return undefined;
+    this.touch(key);
+    return e.decoded;
+  }
+
+  /**
+   * Keeps a frozen decoding of the bytes a read that began at `startedAt` found; dropped when a
+   * write to the key began since then (the bytes it was made from may be stale).
+   */
+  keepDecoded(key: string, decoder: unknown, value: unknown, startedAt: number): void {
+    const e = this.entries.get(key);
+    if (e === undefined || (this.lastWrite.get(key) ?? -1) >= startedAt) return;
+    e.decoded = { decoder, value };
+  }
+
+  private touch(key: string): Entry | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
     this.entries.delete(key);
-    this.entries.set(key, v);
-    return Uint8Array.from(v);
+    this.entries.set(key, e);
+    return e;
   }
 
   /** The epoch to hand back to `fill` once the storage read completes. */
@@ -37,7 +70,7 @@ export class ReadCache {
 
   fill(key: string, value: Uint8Array, startedAt: number): void {
     if (!this.enabled || (this.lastWrite.get(key) ?? -1) >= startedAt) return;
-    this.entries.set(key, Uint8Array.from(value));
+    this.entries.set(key, { bytes: Uint8Array.from(value) });
     if (this.entries.size > this.limit) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -62,7 +95,7 @@ export class ReadCache {
   }
 
   clear(): void {
-    for (const v of this.entries.values()) v.fill(0);
+    for (const e of this.entries.values()) e.bytes.fill(0);
     this.entries.clear();
     this.epoch++;
   }

@@ -10,8 +10,15 @@ export type Operation = "create" | "read" | "update" | "patch" | "delete" | "lis
  * (core/barrier.ts), which encrypts before anything reaches the StorageBackend.
  * Invariant: a view can never address keys outside its prefix ("..", absolute keys are rejected).
  */
+/** Checks stored JSON: a function, or a schema object such as a zod schema (its `parse`). */
+export type Parser<T> = ((raw: unknown) => T) | { parse(raw: unknown): T };
+
 export interface StorageView {
-  read<T>(key: string, parse: (raw: unknown) => T): Promise<T | undefined>;
+  /**
+   * The parsed value, deeply frozen (it may be shared through the read cache): copy before changing.
+   * Pass a schema or a module-level function: a closure made per call defeats the decoded-value cache.
+   */
+  read<T>(key: string, parser: Parser<T>): Promise<T | undefined>;
   write(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
   /** Direct children of `prefix` ("" or ending in "/"); folders end in "/". */

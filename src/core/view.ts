@@ -3,11 +3,13 @@
  * store (which encrypts), so every view a mount gets writes ciphertext only.
  */
 import { BadRequest } from "./errors.js";
-import type { StorageView } from "./request.js";
+import type { Parser, StorageView } from "./request.js";
 
 /** Byte-level access below the barrier, keyed by full storage path. */
 export interface ByteStore {
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Like `get`, then `decode`; a store with a read cache may serve a cached decoding instead. */
+  getDecoded?<T>(key: string, decode: (bytes: Uint8Array) => T): Promise<T | undefined>;
   put(key: string, value: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
@@ -16,9 +18,34 @@ export interface ByteStore {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Makes a stored value immutable all the way down: it may be shared by every later reader. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** One decoder per parser, so a store can recognise a decoding it already made. */
+const decoders = new WeakMap<Parser<unknown>, (bytes: Uint8Array) => unknown>();
+
+function decoderFor<T>(parser: Parser<T>): (bytes: Uint8Array) => T {
+  let d = decoders.get(parser);
+  if (d === undefined) {
+    const parse = typeof parser === "function" ? parser : (raw: unknown) => parser.parse(raw);
+    d = (bytes) => deepFreeze(parse(JSON.parse(decoder.decode(bytes))));
+    decoders.set(parser, d);
+  }
+  return d as (bytes: Uint8Array) => T;
+}
+
 /** Rejects keys that could escape a prefix or confuse list semantics. */
+/** A "." or ".." segment anywhere in a key (runs on every storage access, hence one regex). */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 export function checkKey(key: string): void {
-  if (key.startsWith("/") || key.split("/").some((s) => s === ".." || s === ".")) {
+  if (key.startsWith("/") || DOT_SEGMENT.test(key)) {
     throw new BadRequest("invalid path: must not contain '.' or '..' segments or start with '/'");
   }
   if (key.includes("\u0000")) throw new BadRequest("invalid path: NUL byte");
@@ -30,11 +57,17 @@ export class PrefixedView implements StorageView {
     readonly prefix: string,
   ) {}
 
-  async read<T>(key: string, parse: (raw: unknown) => T): Promise<T | undefined> {
+  /**
+   * The parsed value at `key`, deeply frozen: it may be served from the barrier's read cache to every
+   * later reader, so callers copy before they change it. Pass a schema or a module-level function: the
+   * cache recognises a decoding by the identity of the parser that made it.
+   */
+  async read<T>(key: string, parser: Parser<T>): Promise<T | undefined> {
     checkKey(key);
+    const decode = decoderFor(parser);
+    if (this.store.getDecoded) return this.store.getDecoded(this.prefix + key, decode);
     const bytes = await this.store.get(this.prefix + key);
-    if (bytes === undefined) return undefined;
-    return parse(JSON.parse(decoder.decode(bytes)));
+    return bytes === undefined ? undefined : decode(bytes);
   }
 
   async write(key: string, value: unknown): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { constantTimeEqual, hmacSha256Hex, sha256Hex } from "./hmac.js";
+import { constantTimeEqual, digestsEqual, hmacSha256Hex, sha256Hex } from "./hmac.js";
 
 describe("hmac", () => {
   it("matches the RFC 4231 test case 2 and the SHA-256 of 'abc'", () => {
@@ -16,5 +16,14 @@ describe("hmac", () => {
     expect(constantTimeEqual("short", "much longer string")).toBe(false);
     expect(constantTimeEqual("", "")).toBe(true);
     expect(constantTimeEqual("é", "e\u0301")).toBe(false);
+  });
+
+  it("compares digests of one length, refusing any difference including unicode look-alikes", () => {
+    const d = sha256Hex("x");
+    expect(digestsEqual(d, sha256Hex("x"))).toBe(true);
+    expect(digestsEqual(d, sha256Hex("y"))).toBe(false);
+    expect(digestsEqual(d, d.slice(1))).toBe(false);
+    expect(digestsEqual("\u0101", "\u0001")).toBe(false);
+    expect(digestsEqual("", "")).toBe(true);
   });
 });

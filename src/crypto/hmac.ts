@@ -18,3 +18,13 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const db = createHash("sha256").update(b, "utf8").digest();
   return timingSafeEqual(da, db);
 }
+
+/**
+ * Compares two digests of the same fixed length (hex or base64 of a hash or MAC) in constant time.
+ * Cheaper than `constantTimeEqual`: a digest's length is public, so only differing lengths return early.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  const da = Buffer.from(a, "utf8");
+  const db = Buffer.from(b, "utf8");
+  return da.length === db.length && timingSafeEqual(da, db);
+}

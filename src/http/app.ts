@@ -70,6 +70,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024,
     trustProxy: opts.trustedProxies && opts.trustedProxies.length > 0 ? [...opts.trustedProxies] : false,
     genReqId: () => crypto.randomUUID(),
+    // No per-request child logger: pino builds one with our redaction paths for every request (~5 % of
+    // a KV read's CPU). Request lines carry their id explicitly (telemetry observer, error handler).
+    childLoggerFactory: (logger) => logger,
     ...(opts.https ? { https: opts.https } : {}),
     routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 4096 },
   });

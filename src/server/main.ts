@@ -13,7 +13,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { Lifecycle } from "../core/lifecycle.js";
 import { deleteTree } from "../core/view.js";
 import { MountTable } from "../core/mount-table.js";
-import { createPipeline } from "../core/pipeline.js";
+import { createPipeline, type Pipeline } from "../core/pipeline.js";
 import { PolicyStore } from "../core/policy-store.js";
 import { Router } from "../core/router.js";
 import { ShamirSeal } from "../core/seal.js";
@@ -42,6 +42,8 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly lifecycle: Lifecycle;
   readonly storage: StorageBackend;
+  /** The core pipeline without HTTP, for in-process benchmarks (bench/pipeline.ts). */
+  readonly pipeline: Pipeline;
   close(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ export async function startServer(
     app,
     lifecycle,
     storage,
+    pipeline,
     close: async () => {
       if (closed) return;
       closed = true;

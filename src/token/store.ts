@@ -20,7 +20,7 @@ import { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import { BadRequest, PermissionDenied } from "../core/errors.js";
 import type { AuthBlock, AuthGrant, CallerToken, StorageView } from "../core/request.js";
-import { constantTimeEqual, sha256Hex } from "../crypto/hmac.js";
+import { digestsEqual, sha256Hex } from "../crypto/hmac.js";
 import { newAccessor, newTokenId } from "../crypto/random.js";
 import {
   SPENT,
@@ -186,7 +186,7 @@ export class TokenStore {
 
   async lookupAccessor(accessor: string): Promise<TokenEntry | undefined> {
     if (!ACCESSOR.test(accessor) || accessor.includes("..")) return undefined;
-    const index = await this.storage.read(`accessor/${accessor}`, (raw) => accessorIndexSchema.parse(raw));
+    const index = await this.storage.read(`accessor/${accessor}`, accessorIndexSchema);
     if (!index) return undefined;
     const entry = await this.lookupHash(index.idHash, true);
     return entry && entry.accessor === accessor ? entry : undefined;
@@ -326,7 +326,7 @@ export class TokenStore {
     if (!HASH.test(idHash)) return undefined;
     const entry = await this.storage.read(`id/${idHash}`, parseTokenEntry);
     // A value filed under another token's key is corrupt or planted: never honour it.
-    return entry && constantTimeEqual(entry.idHash, idHash) ? entry : undefined;
+    return entry && digestsEqual(entry.idHash, idHash) ? entry : undefined;
   }
 
   /** False when any ancestor is missing or expired (a revocation in progress or one never observed). */

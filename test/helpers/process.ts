@@ -14,13 +14,20 @@ export function secrethubArgs(args: string[]): string[] {
   return ["--import", "tsx", `${root}src/bin/secrethub.ts`, ...args];
 }
 
+/** The built executable (`npm run build`), as `npm start` runs it: what benchmarks must measure. */
+export function builtSecrethubArgs(args: string[]): string[] {
+  return [`${root}dist/bin/secrethub.js`, ...args];
+}
+
 /** Starts `secrethub server ...` and resolves once it prints its address. */
 export async function spawnServer(
   args: string[],
   env: Record<string, string> = {},
   ready: RegExp = /listening on/,
+  opts: { built?: boolean } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, secrethubArgs(["server", ...args]), {
+  const argv = opts.built ? builtSecrethubArgs(["server", ...args]) : secrethubArgs(["server", ...args]);
+  const child = spawn(process.execPath, argv, {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -58,16 +58,16 @@ export class AppRoleStore {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   async role(storage: StorageView, name: string): Promise<Role | undefined> {
-    return storage.read(roleKey(name), (raw) => roleSchema.parse(raw));
+    return storage.read(roleKey(name), roleSchema);
   }
 
   async roleByRoleId(storage: StorageView, roleId: string): Promise<Role | undefined> {
-    const index = await storage.read(`role-id/${sha256Hex(roleId)}`, (raw) => roleIndexSchema.parse(raw));
+    const index = await storage.read(`role-id/${sha256Hex(roleId)}`, roleIndexSchema);
     return index ? this.role(storage, index.name) : undefined;
   }
 
   async roleIdTaken(storage: StorageView, roleId: string): Promise<string | undefined> {
-    const index = await storage.read(`role-id/${sha256Hex(roleId)}`, (raw) => roleIndexSchema.parse(raw));
+    const index = await storage.read(`role-id/${sha256Hex(roleId)}`, roleIndexSchema);
     return index?.name;
   }
 
@@ -95,7 +95,7 @@ export class AppRoleStore {
   }
 
   async secretId(storage: StorageView, role: Role, hash: string): Promise<SecretIdEntry | undefined> {
-    return storage.read(`secret-id/${role.uuid}/${hash}`, (raw) => secretIdSchema.parse(raw));
+    return storage.read(`secret-id/${role.uuid}/${hash}`, secretIdSchema);
   }
 
   async saveSecretId(storage: StorageView, role: Role, entry: SecretIdEntry): Promise<void> {
@@ -110,7 +110,7 @@ export class AppRoleStore {
 
   async hashForAccessor(storage: StorageView, role: Role, accessor: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9-]{1,128}$/.test(accessor)) return undefined;
-    const found = await storage.read(`accessor/${role.uuid}/${accessor}`, (raw) => accessorSchema.parse(raw));
+    const found = await storage.read(`accessor/${role.uuid}/${accessor}`, accessorSchema);
     return found?.hash;
   }
 

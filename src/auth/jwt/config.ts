@@ -30,7 +30,7 @@ export const ASYMMETRIC_ALGS = [
 ];
 
 export function readConfig(storage: StorageView): Promise<JwtConfig | undefined> {
-  return storage.read("config", (raw) => configSchema.parse(raw));
+  return storage.read("config", configSchema);
 }
 
 const configFields = {

@@ -37,7 +37,7 @@ export function checkRoleName(name: string): string {
 }
 
 export function readRole(storage: StorageView, name: string): Promise<JwtRole | undefined> {
-  return storage.read(`role/${checkRoleName(name)}`, (raw) => roleSchema.parse(raw));
+  return storage.read(`role/${checkRoleName(name)}`, roleSchema);
 }
 
 const roleFields = {

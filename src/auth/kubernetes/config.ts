@@ -20,7 +20,7 @@ export type KubernetesConfig = z.infer<typeof configSchema>;
 const CONFIG_KEY = "config";
 
 export function readConfig(storage: StorageView): Promise<KubernetesConfig | undefined> {
-  return storage.read(CONFIG_KEY, (raw) => configSchema.parse(raw));
+  return storage.read(CONFIG_KEY, configSchema);
 }
 
 /** "host", "host:port" or a URL, as Vault accepts; always returned as an https:// (or http://) base URL. */

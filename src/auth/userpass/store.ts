@@ -21,7 +21,7 @@ export function checkUsername(name: string): string {
 }
 
 export function readUser(storage: StorageView, name: string): Promise<UserEntry | undefined> {
-  return storage.read(`user/${checkUsername(name)}`, (raw) => userSchema.parse(raw));
+  return storage.read(`user/${checkUsername(name)}`, userSchema);
 }
 
 export function writeUser(storage: StorageView, name: string, user: UserEntry): Promise<void> {

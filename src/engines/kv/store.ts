@@ -90,7 +90,7 @@ export class KeyLocks {
 }
 
 export async function readConfig(view: StorageView): Promise<MountConfig> {
-  const stored = await view.read(CONFIG_KEY, (raw) => mountConfigSchema.parse(raw));
+  const stored = await view.read(CONFIG_KEY, mountConfigSchema);
   return stored ?? { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 };
 }
 
@@ -107,7 +107,7 @@ function versionKey(path: string, version: number): string {
 }
 
 export function readMeta(view: StorageView, path: string): Promise<KeyMeta | undefined> {
-  return view.read(metaKey(path), (raw) => keyMetaSchema.parse(raw));
+  return view.read(metaKey(path), keyMetaSchema);
 }
 
 export function writeMeta(view: StorageView, path: string, meta: KeyMeta): Promise<void> {
