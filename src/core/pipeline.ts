@@ -144,7 +144,10 @@ function requestData(incoming: IncomingRequest): Record<string, unknown> {
 export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
   const findTarget = (path: string): Target | undefined => {
     for (const [prefix, sys] of deps.system) {
-      if (path.startsWith(prefix) || `${path}/` === prefix) {
+      if (
+        path.startsWith(prefix) ||
+        (prefix.length === path.length + 1 && prefix.endsWith("/") && prefix.startsWith(path))
+      ) {
         return {
           mountPath: prefix,
           mountType: sys.type,
@@ -171,7 +174,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
   return async (incoming) => {
     const started = deps.clock.now();
     const requestId = incoming.id ?? randomUUID();
-    const path = incoming.path.replace(/^\/+/, "");
+    const path = incoming.path.startsWith("/") ? incoming.path.replace(/^\/+/, "") : incoming.path;
     const target = findTarget(path);
     let operation = operationOf(incoming.method, incoming.query);
     let status = 500;

@@ -8,6 +8,8 @@
  */
 interface Entry {
   readonly bytes: Uint8Array;
+  /** When it was last moved to the young end of the LRU order (a count of moves). */
+  moved: number;
   /** The last decoding of `bytes`, keyed by the decoder that made it (a frozen value). */
   decoded?: { readonly decoder: unknown; readonly value: unknown };
 }
@@ -16,6 +18,7 @@ export class ReadCache {
   private readonly entries = new Map<string, Entry>();
   private readonly lastWrite = new Map<string, number>();
   private epoch = 0;
+  private moves = 0;
   hits = 0;
   misses = 0;
 
@@ -58,8 +61,13 @@ export class ReadCache {
       return undefined;
     }
     this.hits++;
-    this.entries.delete(key);
-    this.entries.set(key, e);
+    // Approximate LRU: a hit moves the entry to the young end only once it has drifted a quarter of
+    // the way to the old end, so the hottest keys do not pay a Map delete + insert on every read.
+    if (this.moves - e.moved > this.limit / 4) {
+      e.moved = ++this.moves;
+      this.entries.delete(key);
+      this.entries.set(key, e);
+    }
     return e;
   }
 
@@ -70,7 +78,7 @@ export class ReadCache {
 
   fill(key: string, value: Uint8Array, startedAt: number): void {
     if (!this.enabled || (this.lastWrite.get(key) ?? -1) >= startedAt) return;
-    this.entries.set(key, { bytes: Uint8Array.from(value) });
+    this.entries.set(key, { bytes: Uint8Array.from(value), moved: ++this.moves });
     if (this.entries.size > this.limit) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

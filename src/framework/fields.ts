@@ -153,7 +153,8 @@ export function parseFields<F extends Fields>(fields: F, data: Readonly<Record<s
     const raw = data[name];
     if (raw === undefined || raw === null) {
       if (spec.required) throw new BadRequest(`missing required field "${name}"`);
-      out[name] = spec.default === undefined ? undefined : structuredClone(spec.default);
+      const d = spec.default;
+      out[name] = d !== null && typeof d === "object" ? structuredClone(d) : d;
       continue;
     }
     out[name] = parseField(spec, raw, name);

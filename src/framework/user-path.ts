@@ -8,7 +8,11 @@
  */
 import { BadRequest } from "../core/errors.js";
 
+/** Segments made only of these need no encoding (no "." and no "%": those are encoded). */
+const PLAIN_SEGMENT = /^[A-Za-z0-9_~-]+$/;
+
 function encodeSegment(segment: string): string {
+  if (PLAIN_SEGMENT.test(segment)) return segment;
   if (segment === "") return "%";
   try {
     return encodeURIComponent(segment).replace(/\./g, "%2E");

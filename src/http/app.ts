@@ -115,14 +115,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       return;
     }
     const params = req.params as Record<string, string | undefined>;
+    const token = tokenOf(req);
+    const namespace = header(req, "x-vault-namespace");
     const incoming: IncomingRequest = {
       id: req.id,
       method,
       path: params["*"] ?? "",
       query: flatQuery(req.query),
       body: req.body,
-      ...(tokenOf(req) ? { token: tokenOf(req) } : {}),
-      ...(header(req, "x-vault-namespace") ? { namespace: header(req, "x-vault-namespace") } : {}),
+      ...(token ? { token } : {}),
+      ...(namespace ? { namespace } : {}),
       remoteAddress: req.ip,
       headers: headersOf(req),
     };

@@ -87,6 +87,7 @@ export async function startServer(
     sources: {
       sealState: () => seal.status(),
       activeTokens: async () => (barrier.sealed ? undefined : (await tokens.listAccessors()).length),
+      readCache: () => barrier.cache,
       ...(storage instanceof PostgresStorage ? { poolUtilization: () => storage.poolUtilization() } : {}),
     },
   });

@@ -22,6 +22,8 @@ export interface MetricSources {
   readonly activeLeases?: () => Promise<number | undefined>;
   /** Connections checked out over the pool's maximum, in [0, 1]. Absent for embedded storage. */
   readonly poolUtilization?: () => number;
+  /** Running totals of the barrier's read cache (decrypted hot values), exported as cache="barrier". */
+  readonly readCache?: () => { readonly hits: number; readonly misses: number };
 }
 
 export interface MetricsOptions {
@@ -114,17 +116,28 @@ export class Metrics {
       labelNames: ["kind", "result"],
       registers,
     });
+    // The barrier's read cache counts for itself (it sits below telemetry); its totals join these
+    // counters on each scrape, as the increase since the last one.
+    const barrier = totalsSince(opts.sources.readCache);
     this.cacheHits = new Counter({
       name: "secrethub_cache_hits_total",
-      help: "Lookups answered by an in-memory cache.",
+      help: "Lookups answered by an in-memory cache (acl: compiled policies; barrier: decrypted values).",
       labelNames: ["cache"],
       registers,
+      collect() {
+        const n = barrier.hits();
+        if (n > 0) this.inc({ cache: "barrier" }, n);
+      },
     });
     this.cacheMisses = new Counter({
       name: "secrethub_cache_misses_total",
       help: "Lookups an in-memory cache could not answer.",
       labelNames: ["cache"],
       registers,
+      collect() {
+        const n = barrier.misses();
+        if (n > 0) this.inc({ cache: "barrier" }, n);
+      },
     });
     this.loginFailures = new Counter({
       name: "secrethub_login_failures_total",
@@ -285,4 +298,24 @@ function countGauge(
       if (n !== undefined) this.set(n);
     },
   });
+}
+
+/** Increases of a source's running hit and miss totals since the previous call of each. */
+function totalsSince(source: MetricSources["readCache"]): { hits(): number; misses(): number } {
+  let hits = 0;
+  let misses = 0;
+  return {
+    hits() {
+      const now = source?.().hits ?? hits;
+      const d = Math.max(0, now - hits);
+      hits = now;
+      return d;
+    },
+    misses() {
+      const now = source?.().misses ?? misses;
+      const d = Math.max(0, now - misses);
+      misses = now;
+      return d;
+    },
+  };
 }

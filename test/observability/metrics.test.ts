@@ -70,6 +70,10 @@ describe("metrics over HTTP", () => {
     expect(delta("secrethub_request_duration_ms_count", { ...get, status: "403" })).toBe(1);
     // Every request through the pipeline consults the ACL cache: the root token's set is warm.
     expect(delta("secrethub_cache_hits_total", { cache: "acl" })).toBeGreaterThanOrEqual(4);
+    // The barrier's read cache: each hot read finds the token entry, the KV metadata and the version
+    // decrypted in memory (3 reads x 3 keys at least); the missing path is a miss.
+    expect(delta("secrethub_cache_hits_total", { cache: "barrier" })).toBeGreaterThanOrEqual(9);
+    expect(delta("secrethub_cache_misses_total", { cache: "barrier" })).toBeGreaterThanOrEqual(1);
     // The write went through the same counters, as a create.
     expect(
       valueOf(after, "secret_access_total", { operation: "create", mount: "secret/", result: "success" }),

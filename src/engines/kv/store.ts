@@ -102,8 +102,17 @@ function metaKey(path: string): string {
   return META_PREFIX + encodeUserPath(path);
 }
 
+/** SHA-256 of hot user paths, computed on every read of them (bounded; cleared when full). */
+const pathDigests = new Map<string, string>();
+
 function versionKey(path: string, version: number): string {
-  return `${VERSION_PREFIX}${createHash("sha256").update(path, "utf8").digest("hex")}/${version}`;
+  let digest = pathDigests.get(path);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(path, "utf8").digest("hex");
+    if (pathDigests.size >= 4096) pathDigests.clear();
+    pathDigests.set(path, digest);
+  }
+  return `${VERSION_PREFIX}${digest}/${version}`;
 }
 
 export function readMeta(view: StorageView, path: string): Promise<KeyMeta | undefined> {

@@ -9,6 +9,18 @@ import type { KeyMeta, VersionMeta } from "./store.js";
  * ("2026-01-01T00:00:00.5Z", "2026-01-01T00:00:00Z"). Microsecond precision.
  */
 export function formatTime(ms: number): string {
+  const known = formatted.get(ms);
+  if (known !== undefined) return known;
+  const text = format(ms);
+  // A version's times are formatted on every read of it: keep the hot ones (bounded, cleared when full).
+  if (formatted.size >= 4096) formatted.clear();
+  formatted.set(ms, text);
+  return text;
+}
+
+const formatted = new Map<number, string>();
+
+function format(ms: number): string {
   const micros = Math.round(ms * 1000);
   const seconds = Math.floor(micros / 1e6);
   const fraction = micros - seconds * 1e6;
