@@ -62,6 +62,12 @@ function headersOf(req: FastifyRequest): Record<string, string> {
   return out;
 }
 
+/** "", "root" and "/" all name Vault's root namespace (clients send each of them). */
+function isRootNamespace(ns: string): boolean {
+  const trimmed = ns.trim().replace(/^\/+|\/+$/g, "");
+  return trimmed === "" || trimmed === "root";
+}
+
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
@@ -114,9 +120,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       await reply.code(400).send({ errors: ["response wrapping is not supported by this server yet"] });
       return;
     }
+    const namespace = header(req, "x-vault-namespace");
+    if (namespace !== undefined && !isRootNamespace(namespace)) {
+      // Refuse rather than serve the root namespace's data to a client that asked for another tenant.
+      await reply
+        .code(400)
+        .send({ errors: [`namespaces are not supported by this server yet: use the root namespace`] });
+      return;
+    }
     const params = req.params as Record<string, string | undefined>;
     const token = tokenOf(req);
-    const namespace = header(req, "x-vault-namespace");
     const incoming: IncomingRequest = {
       id: req.id,
       method,
@@ -124,7 +137,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       query: flatQuery(req.query),
       body: req.body,
       ...(token ? { token } : {}),
-      ...(namespace ? { namespace } : {}),
       remoteAddress: req.ip,
       headers: headersOf(req),
     };

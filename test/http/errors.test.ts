@@ -59,6 +59,27 @@ describe("error envelope and hostile input", () => {
     expect(r.text).not.toContain("clear");
   });
 
+  it("a request for another namespace is refused, never served from the root namespace", async () => {
+    await api(s.url, "PUT", "secret/data/tenant", { token: s.rootToken, body: { data: { v: "root-only" } } });
+    for (const ns of ["team-a", "team-a/", "/root/child"]) {
+      const r = await api(s.url, "GET", "secret/data/tenant", {
+        token: s.rootToken,
+        headers: { "x-vault-namespace": ns },
+      });
+      expect(r.status).toBe(400);
+      expect(r.body.errors[0]).toMatch(/namespaces are not supported/);
+      expect(r.text).not.toContain("root-only");
+    }
+    for (const ns of ["", "root", "/", "root/"]) {
+      const r = await api(s.url, "GET", "secret/data/tenant", {
+        token: s.rootToken,
+        headers: { "x-vault-namespace": ns },
+      });
+      expect(r.status).toBe(200);
+      expect(r.body.data.data.v).toBe("root-only");
+    }
+  });
+
   it("unsupported methods answer 405", async () => {
     const r = await fetch(`${s.url}/v1/secret/data/x`, {
       method: "OPTIONS",
