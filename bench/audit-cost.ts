@@ -58,8 +58,10 @@ async function run(broker: AuditBroker): Promise<{ wall: number; cpu: number }> 
   for (let done = 0; done < pairs; done += concurrency) {
     await Promise.all(
       Array.from({ length: Math.min(concurrency, pairs - done) }, async () => {
-        await broker.logRequest(record);
-        await broker.logResponse({ ...record, response, status: 200 });
+        // A new request object per request, as the server makes: nothing may be shared across requests.
+        const own = { ...record, request: { ...record.request } };
+        await broker.logRequest(own);
+        await broker.logResponse({ ...own, response, status: 200 });
       }),
     );
   }

@@ -45,6 +45,11 @@ export interface DeviceDeps {
 export class AuditDevice {
   readonly options: CommonOptions;
   private readonly hasher: Hasher;
+  /**
+   * HMACs already computed for a request, kept only while its record lives: the request and response
+   * entries of one request share the client token and accessor, so each is HMAC'd once, not twice.
+   */
+  private readonly hashed = new WeakMap<object, Map<string, string>>();
   private head: ChainHead | undefined;
   private checkpointed: ChainHead | undefined;
   private queue: Waiting[] = [];
@@ -95,11 +100,28 @@ export class AuditDevice {
   log(type: EntryType, record: AuditRecord): Promise<ChainedEntry> {
     const time = new Date(this.deps.clock.now()).toISOString();
     const entry = formatEntry(type, record, time, {
-      hash: this.hasher,
+      hash: this.options.logRaw ? this.hasher : this.hasherFor(record.request),
       hmacAccessor: this.options.hmacAccessor,
       elideListResponses: this.options.elideListResponses,
     });
     return this.append(entry);
+  }
+
+  private hasherFor(request: object): Hasher {
+    let done = this.hashed.get(request);
+    if (done === undefined) {
+      done = new Map();
+      this.hashed.set(request, done);
+    }
+    const memo = done;
+    return (input) => {
+      let h = memo.get(input);
+      if (h === undefined) {
+        h = this.hasher(input);
+        memo.set(input, h);
+      }
+      return h;
+    };
   }
 
   /** Chains and writes any entry (the broker's prune records go through here too). */

@@ -54,4 +54,75 @@ describe("canonicalJson", () => {
     const b = JSON.parse('{"y":{"q":[1,2],"p":true},"x":1}') as Parameters<typeof canonicalJson>[0];
     expect(canonicalJson(a)).toBe(canonicalJson(b));
   });
+
+  it("matches a plain reference encoder on random values, including index-like and odd keys", () => {
+    // The reference: sort keys by code unit, JSON.stringify every key and leaf. Audit chains already
+    // on disk were hashed with this form, so the fast path must never differ from it by a byte.
+    const reference = (v: unknown): string => {
+      if (v === null || typeof v !== "object") return JSON.stringify(v);
+      if (Array.isArray(v)) return `[${v.map((x) => reference(x ?? null)).join(",")}]`;
+      const o = v as Record<string, unknown>;
+      const parts = Object.keys(o)
+        .sort()
+        .filter((k) => o[k] !== undefined)
+        .map((k) => `${JSON.stringify(k)}:${reference(o[k])}`);
+      return `{${parts.join(",")}}`;
+    };
+    const keys = [
+      "a",
+      "b",
+      "Z",
+      "é",
+      "10",
+      "9",
+      "0",
+      "01",
+      "4294967294",
+      "4294967295",
+      "__proto__",
+      "a b",
+      '"q"',
+      "\u2028",
+      "😀",
+      "",
+    ];
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const gen = (depth: number): unknown => {
+      switch (depth > 3 ? rnd(4) : rnd(7)) {
+        case 0:
+          return rnd(2) === 0 ? "s\n\u0000é" : null;
+        case 1:
+          return rnd(1000) / 7 - 50;
+        case 2:
+          return rnd(2) === 0;
+        case 3:
+          return "x";
+        case 4:
+          return Array.from({ length: rnd(4) }, () => gen(depth + 1));
+        default: {
+          const o: Record<string, unknown> = {};
+          for (let i = rnd(6); i > 0; i--) {
+            Object.defineProperty(o, keys[rnd(keys.length)]!, {
+              value: rnd(8) === 0 ? undefined : gen(depth + 1),
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          }
+          return o;
+        }
+      }
+    };
+    for (let i = 0; i < 3000; i++) {
+      const v = gen(0) as Parameters<typeof canonicalJson>[0];
+      expect(canonicalJson(v)).toBe(reference(v));
+    }
+    expect(canonicalJson(JSON.parse('{"__proto__":{"b":1,"a":2},"versions":{"10":1,"9":2}}'))).toBe(
+      '{"__proto__":{"a":2,"b":1},"versions":{"10":1,"9":2}}',
+    );
+  });
 });

@@ -36,11 +36,62 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * recompute a hash from any re-serialized copy of an entry.
  */
 export function canonicalJson(value: Json): string {
+  // Fast path: the same value with its keys in sorted order, serialized by the native JSON.stringify.
+  // Objects whose keys JS cannot keep in sorted insertion order (array indexes) or cannot copy as
+  // plain data ("__proto__") take the slow path.
+  const sorted = sortedKeys(value);
+  return sorted === UNSORTABLE ? canonicalSlow(value) : JSON.stringify(sorted);
+}
+
+const UNSORTABLE = Symbol("unsortable");
+/** "0", "7", "4294967294": keys JS always enumerates first, in numeric order, whatever the insertion. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+/** `value` with every object's keys inserted in code-unit order (the input itself where already so). */
+function sortedKeys(value: Json): Json | typeof UNSORTABLE {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    let out: Json[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i] ?? null;
+      const s = sortedKeys(v);
+      if (s === UNSORTABLE) return UNSORTABLE;
+      if (s !== v) (out ??= value.slice())[i] = s;
+    }
+    return out ?? value;
+  }
+  const keys = Object.keys(value);
+  let inOrder = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && ARRAY_INDEX.test(k) && Number(k) < 4294967295) return UNSORTABLE;
+    if (c === 95 && k === "__proto__") return UNSORTABLE; // would set the copy's prototype
+    if (i > 0 && keys[i - 1]! > k) inOrder = false;
+  }
+  if (!inOrder) keys.sort();
+  const out: JsonObject = {};
+  let changed = !inOrder;
+  for (const k of keys) {
+    const v = value[k];
+    if (v === undefined) {
+      changed = true;
+      continue;
+    }
+    const s = sortedKeys(v);
+    if (s === UNSORTABLE) return UNSORTABLE;
+    if (s !== v) changed = true;
+    out[k] = s;
+  }
+  return changed ? out : value;
+}
+
+function canonicalSlow(value: Json): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   let out: string;
   if (Array.isArray(value)) {
     out = "[";
-    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + canonicalJson(value[i] ?? null);
+    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + canonicalSlow(value[i] ?? null);
     return `${out}]`;
   }
   const keys = Object.keys(value).sort();
@@ -50,7 +101,7 @@ export function canonicalJson(value: Json): string {
     const v = value[k];
     if (v === undefined) continue;
     // Plain keys (most of ours) need no escaping; anything else goes through JSON.stringify.
-    out += `${first ? "" : ","}${PLAIN_KEY.test(k) ? `"${k}"` : JSON.stringify(k)}:${canonicalJson(v)}`;
+    out += `${first ? "" : ","}${PLAIN_KEY.test(k) ? `"${k}"` : JSON.stringify(k)}:${canonicalSlow(v)}`;
     first = false;
   }
   return `${out}}`;
