@@ -88,12 +88,6 @@ async function server(argv: string[]): Promise<number> {
       },
     };
   }
-  if (process.env.AUTO_UNSEAL_ENABLED === "true") {
-    // Say so rather than let an operator believe the KMS will unseal this node after a restart.
-    console.error(
-      "Warning: AUTO_UNSEAL_ENABLED is set but auto-unseal is not implemented yet; unseal with key shares.",
-    );
-  }
   const running = await startServer(config);
   const stopped = stopOnSignal(running);
   const where = config.storage.type === "sqlite" ? `sqlite file ${config.storage.path}` : config.storage.type;
@@ -113,13 +107,21 @@ async function server(argv: string[]): Promise<number> {
     }
   } else {
     const status = await running.lifecycle.status();
-    if (!status.initialized) {
+    if (status.recoverySeal) {
+      console.log(`Auto-unseal: ${status.type} (the node unseals itself through the key service).`);
+    }
+    if (!status.initialized && status.recoverySeal) {
+      console.log(`\nNot initialized yet. In another shell:`);
+      console.log(`  export SECRETHUB_ADDR='${running.url}'`);
+      console.log(`  npx secrethub operator init            # prints recovery keys and the root token`);
+      console.log(`  npx secrethub login <root token>`);
+    } else if (!status.initialized) {
       console.log(`\nNot initialized yet. In another shell:`);
       console.log(`  export SECRETHUB_ADDR='${running.url}'`);
       console.log(`  npx secrethub operator init            # prints unseal keys and the root token`);
       console.log(`  npx secrethub operator unseal <key>    # repeat until the threshold is met`);
       console.log(`  npx secrethub login <root token>`);
-    } else if (status.sealed) {
+    } else if (status.sealed && !status.recoverySeal) {
       console.log(
         `\nSealed. Unseal with: SECRETHUB_ADDR='${running.url}' npx secrethub operator unseal <key>`,
       );

@@ -6,12 +6,16 @@ import { parseWith, type Requester } from "./transport.js";
 export const initResponseSchema = z.looseObject({
   keys: z.array(z.string()),
   keys_base64: z.array(z.string()).optional(),
+  /** Auto-unseal: recovery key shares instead of unseal key shares (then `keys` is empty). */
+  recovery_keys: z.array(z.string()).optional(),
+  recovery_keys_base64: z.array(z.string()).optional(),
   root_token: z.string(),
 });
 export type InitResponse = z.infer<typeof initResponseSchema>;
 
 export const sealStatusSchema = z.looseObject({
   type: z.string().optional(),
+  recovery_seal: z.boolean().optional(),
   initialized: z.boolean(),
   sealed: z.boolean(),
   t: z.number().optional(),

@@ -10,6 +10,10 @@ import type { Router } from "./router.js";
 import { randomUUID } from "node:crypto";
 
 export interface SealStatus {
+  /** "shamir", or the auto-unseal key service ("awskms"). */
+  readonly type: string;
+  /** Auto-unseal: the shares are recovery keys, which authorize but cannot decrypt. */
+  readonly recoverySeal: boolean;
   readonly initialized: boolean;
   readonly sealed: boolean;
   readonly t: number;
@@ -17,7 +21,7 @@ export interface SealStatus {
   readonly progress: number;
 }
 
-/** The seal mechanism (Shamir today; auto-unseal later). */
+/** The seal mechanism: Shamir (core/seal.ts) or auto-unseal through a key service (core/auto-seal.ts). */
 export interface SealControl {
   status(): Promise<SealStatus>;
   /** Creates the barrier keyring under a new unseal key and returns its shares. */
@@ -26,6 +30,8 @@ export interface SealControl {
   submit(share: Uint8Array): Promise<unknown>;
   reset(): void;
   sealNow(): void;
+  /** Auto-unseal only: unseals through the key service, without shares. */
+  autoUnseal?(): Promise<void>;
 }
 
 export interface RootTokenMinter {
@@ -77,11 +83,16 @@ export class Lifecycle {
     return this.activeSince;
   }
 
-  /** Vault semantics: initializes, sets up the defaults, and leaves the server sealed. */
+  /**
+   * Vault semantics: initializes, sets up the defaults, and leaves the server sealed; with
+   * auto-unseal it then unseals through the key service (if that fails, init still returns the
+   * recovery keys and the caller's retry loop unseals later).
+   */
   async initialize(shares: number, threshold: number): Promise<{ shares: Uint8Array[]; rootToken: string }> {
     if ((await this.deps.seal.status()).initialized) throw new BadRequest("Vault is already initialized");
     const keys = await this.deps.seal.initialize({ shares, threshold });
     for (const share of keys.slice(0, threshold)) await this.deps.seal.submit(share);
+    let rootToken: string;
     try {
       await this.deps.policies.ensureDefaults();
       for (const entry of [
@@ -91,11 +102,28 @@ export class Lifecycle {
       ]) {
         if (!(await this.deps.mounts.get(entry.path))) await this.deps.mounts.add(entry);
       }
-      const rootToken = await this.deps.tokens.createRootToken();
-      return { shares: keys, rootToken };
+      rootToken = await this.deps.tokens.createRootToken();
     } finally {
       await this.seal();
     }
+    // The keys must reach the operator even if the key service hiccups now: the retry loop unseals later.
+    if (this.autoUnsealing) await this.autoUnseal().catch(() => undefined);
+    return { shares: keys, rootToken };
+  }
+
+  /** Auto-unseal: unseals through the key service when initialized and sealed; false if not applicable. */
+  async autoUnseal(): Promise<boolean> {
+    const unseal = this.deps.seal.autoUnseal?.bind(this.deps.seal);
+    if (!unseal) return false;
+    const st = await this.deps.seal.status();
+    if (!st.initialized || !st.sealed) return false;
+    await unseal();
+    await this.postUnseal();
+    return true;
+  }
+
+  get autoUnsealing(): boolean {
+    return this.deps.seal.autoUnseal !== undefined;
   }
 
   async submitShare(share: Uint8Array): Promise<void> {

@@ -30,6 +30,7 @@ describe("ShamirSeal", () => {
     expect(raw).toEqual({ type: "shamir", secret_shares: 5, secret_threshold: 3 });
     expect(await seal.status()).toEqual({
       type: "shamir",
+      recoverySeal: false,
       initialized: true,
       sealed: true,
       progress: 0,

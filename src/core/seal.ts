@@ -10,7 +10,7 @@ import { combine, shamirParamsProblem, split } from "../crypto/shamir.js";
 import type { Barrier } from "./barrier.js";
 import { BadRequest, InvalidUnsealKey } from "./errors.js";
 
-const SEAL_CONFIG_KEY = "core/seal-config";
+export const SEAL_CONFIG_KEY = "core/seal-config";
 
 /** What the seal needs of the barrier. */
 export type SealableBarrier = Pick<
@@ -35,6 +35,7 @@ export interface SealProgress {
 
 export interface SealStatus extends SealProgress {
   readonly type: "shamir";
+  readonly recoverySeal: false;
   readonly initialized: boolean;
 }
 
@@ -46,17 +47,7 @@ export class ShamirSeal {
   constructor(private readonly barrier: SealableBarrier) {}
 
   async config(): Promise<SealConfig | undefined> {
-    const raw = await this.barrier.rawGet(SEAL_CONFIG_KEY);
-    if (raw === undefined) return undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(raw));
-    } catch {
-      json = undefined;
-    }
-    const parsed = sealConfigSchema.safeParse(json);
-    if (!parsed.success) throw new Error("seal: stored seal config is malformed");
-    return parsed.data;
+    return readSealConfig(this.barrier, "shamir", (json) => sealConfigSchema.parse(json));
   }
 
   /** Creates the unseal key, initializes the barrier and returns the shares (the key itself if n = 1). */
@@ -101,6 +92,7 @@ export class ShamirSeal {
     const initialized = config !== undefined && (await this.barrier.initialized());
     return {
       type: "shamir",
+      recoverySeal: false,
       initialized,
       sealed: this.barrier.sealed,
       progress: this.shares.length,
@@ -170,4 +162,35 @@ export function parseUnsealKey(text: string): Uint8Array {
     if (bytes.toString("base64") === trimmed) return new Uint8Array(bytes);
   }
   throw new BadRequest("'key' must be a valid hex or base64 string");
+}
+
+/**
+ * The stored seal configuration (plaintext: it must be readable while sealed), checked against the
+ * seal this server is configured with. Data initialized under one seal type cannot be opened with
+ * another: that would be a seal migration, which this server does not do.
+ */
+export async function readSealConfig<T>(
+  barrier: Pick<SealableBarrier, "rawGet">,
+  expectedType: string,
+  parse: (json: unknown) => T,
+): Promise<T | undefined> {
+  const raw = await barrier.rawGet(SEAL_CONFIG_KEY);
+  if (raw === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(raw));
+  } catch {
+    json = undefined;
+  }
+  const type = typeof json === "object" && json !== null && "type" in json ? json.type : undefined;
+  if (typeof type === "string" && type !== expectedType) {
+    throw new Error(
+      `seal: storage was initialized with the "${type}" seal but this server is configured for "${expectedType}" (seal migration is not supported)`,
+    );
+  }
+  try {
+    return parse(json);
+  } catch {
+    throw new Error("seal: stored seal config is malformed");
+  }
 }

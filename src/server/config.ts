@@ -37,6 +37,13 @@ export interface ServerConfig {
   readonly cacheEntries: number;
   readonly telemetry: { readonly unauthenticatedMetricsAccess: boolean; readonly prometheusEnabled: boolean };
   readonly admin?: { readonly username: string; readonly passwordHash: string };
+  /** Auto-unseal through AWS KMS (`seal "awskms" {...}`, or AUTO_UNSEAL_ENABLED + AWS_KMS_KEY_ID); else Shamir. */
+  readonly seal?: {
+    readonly type: "awskms";
+    readonly keyId: string;
+    readonly region?: string;
+    readonly endpoint?: string;
+  };
   /** Login lockout (issue #3): `user_lockout "all" {...}` in the file, LOGIN_LOCKOUT_* in the environment. */
   readonly loginLockout?: {
     readonly threshold: number;
@@ -251,7 +258,9 @@ export function loadConfig(opts: {
   if (admin && !/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(admin.passwordHash))
     throw new ConfigError("config: ADMIN_PASSWORD_HASH must be a bcrypt hash ($2b$12$...)");
   const loginLockout = lockoutConfig(file.user_lockout, env);
+  const seal = sealConfig(file.seal, env);
   return {
+    ...(seal ? { seal } : {}),
     storage,
     listener: {
       host,
@@ -325,4 +334,40 @@ function lockoutConfig(
         ? disableEnv === "true" || disableEnv === "1"
         : (bool(body, "disable_lockout", where) ?? false),
   };
+}
+
+/**
+ * The seal: Vault's `seal "awskms" { kms_key_id, region, endpoint }` block, or the runbook's
+ * environment (AUTO_UNSEAL_ENABLED=true with AWS_KMS_KEY_ID), or Vault's (VAULT_SEAL_TYPE=awskms with
+ * VAULT_AWSKMS_SEAL_KEY_ID). AWS_KMS_ENDPOINT overrides the endpoint; AWS_REGION and credentials
+ * are the AWS SDK's own (environment, shared files, instance or task roles).
+ */
+function sealConfig(raw: unknown, env: Readonly<Record<string, string | undefined>>): ServerConfig["seal"] {
+  const b = block(raw, "seal");
+  if (b && b.label !== "awskms" && b.label !== "shamir")
+    throw new ConfigError(`config: unknown seal type "${b.label}" (use awskms or shamir)`);
+  const fromFile = b?.label === "awskms" ? b.body : undefined;
+  const autoEnv = env.AUTO_UNSEAL_ENABLED?.toLowerCase();
+  if (autoEnv !== undefined && autoEnv !== "" && autoEnv !== "true" && autoEnv !== "false")
+    throw new ConfigError(
+      `config: AUTO_UNSEAL_ENABLED must be true or false, got "${env.AUTO_UNSEAL_ENABLED}"`,
+    );
+  const vaultEnv = env.VAULT_SEAL_TYPE?.toLowerCase();
+  if (vaultEnv && vaultEnv !== "awskms" && vaultEnv !== "shamir")
+    throw new ConfigError(`config: VAULT_SEAL_TYPE must be awskms or shamir, got "${env.VAULT_SEAL_TYPE}"`);
+  const wanted =
+    autoEnv === "true" || vaultEnv === "awskms" || (fromFile !== undefined && autoEnv !== "false");
+  if (!wanted) return undefined;
+  const where = 'seal "awskms"';
+  const keyId =
+    env.AWS_KMS_KEY_ID ||
+    env.VAULT_AWSKMS_SEAL_KEY_ID ||
+    (fromFile ? str(fromFile, "kms_key_id", where) : undefined);
+  if (!keyId)
+    throw new ConfigError(
+      'config: auto-unseal needs a KMS key: set AWS_KMS_KEY_ID (or kms_key_id in the seal "awskms" block)',
+    );
+  const region = fromFile ? str(fromFile, "region", where) : undefined;
+  const endpoint = env.AWS_KMS_ENDPOINT || (fromFile ? str(fromFile, "endpoint", where) : undefined);
+  return { type: "awskms", keyId, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
 }

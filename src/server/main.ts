@@ -17,6 +17,8 @@ import { createPipeline, type Pipeline } from "../core/pipeline.js";
 import { PolicyStore } from "../core/policy-store.js";
 import { Router } from "../core/router.js";
 import { ShamirSeal } from "../core/seal.js";
+import { AutoSeal } from "../core/auto-seal.js";
+import { awsKmsWrapper } from "./awskms.js";
 import { BackendRouter } from "../framework/backend.js";
 import { buildApp } from "../http/app.js";
 import { drain } from "../http/drain.js";
@@ -32,7 +34,7 @@ import { ensureAdmin } from "./admin-bootstrap.js";
 import { createLogger } from "../telemetry/logger.js";
 import { TokenStore } from "../token/store.js";
 import { authTypes, backendFactory, engineTypes } from "./backends.js";
-import type { ServerConfig, StorageConfig } from "./config.js";
+import { ConfigError, type ServerConfig, type StorageConfig } from "./config.js";
 import { observability } from "./observability.js";
 
 export const VERSION = "0.1.0";
@@ -75,7 +77,15 @@ export async function startServer(
   const clock = opts.clock ?? systemClock;
   const storage = openStorage(config.storage);
   const barrier = new Barrier(storage, clock, { cacheEntries: config.cacheEntries });
-  const seal = new ShamirSeal(barrier);
+  // Auto-unseal (runbook 001): the root key is wrapped by AWS KMS; otherwise Shamir key shares.
+  const seal = config.seal ? new AutoSeal(barrier, awsKmsWrapper(config.seal)) : new ShamirSeal(barrier);
+  // Storage initialized under another seal type cannot be opened: say so at start-up, in one line.
+  try {
+    await seal.config();
+  } catch (err) {
+    await storage.close().catch(() => undefined);
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
   const tokens = new TokenStore({ storage: barrier.view("sys/token/"), clock });
   // Observability (issue #5): metrics, request observer, probes. Sources are read on each scrape.
   const obs = observability({
@@ -192,6 +202,9 @@ export async function startServer(
   const url = address.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
   obs.markStarted();
   let closed = false;
+  const stopAutoUnseal = lifecycle.autoUnsealing
+    ? keepAutoUnsealing(lifecycle, logger, () => closed)
+    : undefined;
   return {
     url,
     app,
@@ -201,6 +214,7 @@ export async function startServer(
     close: async () => {
       if (closed) return;
       closed = true;
+      stopAutoUnseal?.();
       // Graceful shutdown (issue #5): /ready turns 503, no new connections, in-flight requests finish
       // within the bound, then audit flushes and storage closes.
       obs.markDraining();
@@ -211,5 +225,35 @@ export async function startServer(
       await lifecycle.seal().catch(() => undefined);
       await storage.close();
     },
+  };
+}
+
+/**
+ * Auto-unseal at start-up: asks the key service to unwrap the root key, and while it cannot (KMS
+ * unreachable, no permission yet) stays sealed and retries with backoff (1 s doubling to 30 s), as
+ * Vault does. Stops once unsealed, or when the server closes. The error's cause is logged by name
+ * only: the SDK's messages never hold key bytes, but request ids and ARNs are all an operator needs.
+ */
+function keepAutoUnsealing(lifecycle: Lifecycle, logger: Logger, closed: () => boolean): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let delay = 1000;
+  const attempt = async (): Promise<void> => {
+    timer = undefined;
+    if (closed()) return;
+    try {
+      if (await lifecycle.autoUnseal()) logger.info("auto-unseal: unsealed through the key service");
+      return;
+    } catch (err) {
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      logger.warn({ retryInMs: delay, cause }, "auto-unseal failed; staying sealed and retrying");
+    }
+    if (closed()) return;
+    timer = setTimeout(() => void attempt(), delay);
+    timer.unref();
+    delay = Math.min(delay * 2, 30_000);
+  };
+  void attempt();
+  return () => {
+    if (timer) clearTimeout(timer);
   };
 }

@@ -8,7 +8,7 @@ import type { SysServices } from "./services.js";
 async function sealStatusBody(s: SysServices): Promise<Record<string, unknown>> {
   const st = await s.seal.status();
   return {
-    type: "shamir",
+    type: st.type,
     initialized: st.initialized,
     sealed: st.sealed,
     t: st.t,
@@ -18,7 +18,7 @@ async function sealStatusBody(s: SysServices): Promise<Record<string, unknown>> 
     version: s.info.version,
     build_date: s.info.buildDate,
     migration: false,
-    recovery_seal: false,
+    recovery_seal: st.recoverySeal,
     storage_type: s.info.storageType,
     ...(st.sealed ? {} : { cluster_name: s.info.clusterName, cluster_id: s.info.clusterId }),
   };
@@ -47,17 +47,28 @@ export function sealPaths(s: SysServices): PathSpec[] {
       operations: {
         read: async () => raw({ initialized: (await s.seal.status()).initialized }),
         update: async (_req, v) => {
+          const hex = (keys: Uint8Array[]) => keys.map((k) => Buffer.from(k).toString("hex"));
+          const b64 = (keys: Uint8Array[]) => keys.map((k) => Buffer.from(k).toString("base64"));
+          if ((await s.seal.status()).recoverySeal) {
+            // Auto-unseal (Vault): the shares are recovery keys; 5 of 3 unless the request says otherwise.
+            const shares = v.recovery_shares ?? v.secret_shares ?? 5;
+            const threshold = v.recovery_threshold ?? v.secret_threshold ?? 3;
+            const { shares: keys, rootToken } = await s.lifecycle.initialize(shares, threshold);
+            return raw({
+              keys: [],
+              keys_base64: [],
+              recovery_keys: hex(keys),
+              recovery_keys_base64: b64(keys),
+              root_token: rootToken,
+            });
+          }
           const shares = v.secret_shares ?? v.recovery_shares;
           const threshold = v.secret_threshold ?? v.recovery_threshold;
           if (shares === undefined || threshold === undefined) {
             throw new BadRequest("secret_shares and secret_threshold are required");
           }
           const { shares: keys, rootToken } = await s.lifecycle.initialize(shares, threshold);
-          return raw({
-            keys: keys.map((k) => Buffer.from(k).toString("hex")),
-            keys_base64: keys.map((k) => Buffer.from(k).toString("base64")),
-            root_token: rootToken,
-          });
+          return raw({ keys: hex(keys), keys_base64: b64(keys), root_token: rootToken });
         },
       },
       help: "Initializes the server: splits a new unseal key into shares and returns them with a root token.",

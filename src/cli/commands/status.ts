@@ -25,11 +25,13 @@ export async function printSealStatus(
     ctx.out.json(status);
     return;
   }
+  // Vault's layout: an auto-unseal server reports its recovery seal and recovery shares.
+  const recovery = status.recovery_seal === true;
   const rows: [string, unknown][] = [
-    ["Seal Type", status.type ?? "shamir"],
+    [recovery ? "Recovery Seal Type" : "Seal Type", status.type ?? "shamir"],
     ["Initialized", status.initialized],
     ["Sealed", status.sealed],
-    ["Total Shares", status.n ?? 0],
+    [recovery ? "Total Recovery Shares" : "Total Shares", status.n ?? 0],
     ["Threshold", status.t ?? 0],
   ];
   if (status.sealed) {
