@@ -15,7 +15,7 @@ import type { StorageView } from "./request.js";
 import { ReadCache } from "./read-cache.js";
 import { PrefixedView, type ByteStore } from "./view.js";
 
-const KEYRING_KEY = "core/keyring";
+export const KEYRING_KEY = "core/keyring";
 /** Term recorded in the header of the keyring blob, which is encrypted by the unseal key, not a term. */
 const UNSEAL_KEY_TERM = 0;
 const encoder = new TextEncoder();

@@ -143,6 +143,23 @@ export class Lifecycle {
     this.deps.seal.sealNow();
   }
 
+  /**
+   * HA: another node changed the mount table. Builds mounts that appeared (or were re-created under a
+   * new UUID), retunes changed ones and drops removed ones, without touching the others.
+   */
+  async reloadMounts(): Promise<void> {
+    if (this.activeSince === undefined) return; // sealed: the next unseal loads everything
+    this.deps.mounts.invalidate();
+    const live = new Map(this.deps.router.list().map((m) => [m.entry.path, m]));
+    for (const entry of await this.deps.mounts.list()) {
+      const current = live.get(entry.path);
+      live.delete(entry.path);
+      if (current?.entry.uuid === entry.uuid) this.deps.router.retune(entry);
+      else await this.deps.router.mount(entry);
+    }
+    for (const path of live.keys()) await this.deps.router.unmount(path);
+  }
+
   private async postUnseal(): Promise<void> {
     this.deps.mounts.invalidate();
     this.deps.policies.invalidate();

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { BadRequest, NotFound } from "./errors.js";
 import type { StorageView } from "./request.js";
 
-const MOUNTS_KEY = "mounts";
+export const MOUNTS_KEY = "mounts";
 
 const mountEntrySchema = z.object({
   path: z.string(),

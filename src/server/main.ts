@@ -32,6 +32,7 @@ import { runbookPoliciesBackend } from "../sys/runbook-policies.js";
 import { DEFAULT_LOCKOUT, LoginGuard } from "../core/login-guard.js";
 import { ensureAdmin } from "./admin-bootstrap.js";
 import { createLogger } from "../telemetry/logger.js";
+import { MOUNT_TABLE_PREFIX, POLICY_PREFIX, keepAutoUnsealing, remoteChanges } from "./background.js";
 import { TokenStore } from "../token/store.js";
 import { authTypes, backendFactory, engineTypes } from "./backends.js";
 import { ConfigError, type ServerConfig, type StorageConfig } from "./config.js";
@@ -101,8 +102,8 @@ export async function startServer(
       ...(storage instanceof PostgresStorage ? { poolUtilization: () => storage.poolUtilization() } : {}),
     },
   });
-  const policies = new PolicyStore(barrier.view("sys/policy/"), obs.metrics.cache("acl"));
-  const mounts = new MountTable(barrier.view("core/"));
+  const policies = new PolicyStore(barrier.view(POLICY_PREFIX), obs.metrics.cache("acl"));
+  const mounts = new MountTable(barrier.view(MOUNT_TABLE_PREFIX));
   const router = new Router(backendFactory({ clock, tokens }), () => barrier.view(""));
   // Audit (issue #4): devices and checkpoints live behind the barrier; reloaded after each unseal.
   const audit = new AuditBroker({
@@ -198,6 +199,10 @@ export async function startServer(
         }
       : {}),
   });
+  // HA (several nodes on one PostgreSQL): other nodes' writes evict what this node caches.
+  const stopWatching = storage.watch
+    ? await storage.watch(remoteChanges({ barrier, policies, lifecycle, logger }))
+    : undefined;
   const address = await app.listen({ host: config.listener.host, port: config.listener.port });
   const url = address.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
   obs.markStarted();
@@ -215,6 +220,7 @@ export async function startServer(
       if (closed) return;
       closed = true;
       stopAutoUnseal?.();
+      await stopWatching?.().catch(() => undefined);
       // Graceful shutdown (issue #5): /ready turns 503, no new connections, in-flight requests finish
       // within the bound, then audit flushes and storage closes.
       obs.markDraining();
@@ -225,35 +231,5 @@ export async function startServer(
       await lifecycle.seal().catch(() => undefined);
       await storage.close();
     },
-  };
-}
-
-/**
- * Auto-unseal at start-up: asks the key service to unwrap the root key, and while it cannot (KMS
- * unreachable, no permission yet) stays sealed and retries with backoff (1 s doubling to 30 s), as
- * Vault does. Stops once unsealed, or when the server closes. The error's cause is logged by name
- * only: the SDK's messages never hold key bytes, but request ids and ARNs are all an operator needs.
- */
-function keepAutoUnsealing(lifecycle: Lifecycle, logger: Logger, closed: () => boolean): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let delay = 1000;
-  const attempt = async (): Promise<void> => {
-    timer = undefined;
-    if (closed()) return;
-    try {
-      if (await lifecycle.autoUnseal()) logger.info("auto-unseal: unsealed through the key service");
-      return;
-    } catch (err) {
-      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      logger.warn({ retryInMs: delay, cause }, "auto-unseal failed; staying sealed and retrying");
-    }
-    if (closed()) return;
-    timer = setTimeout(() => void attempt(), delay);
-    timer.unref();
-    delay = Math.min(delay * 2, 30_000);
-  };
-  void attempt();
-  return () => {
-    if (timer) clearTimeout(timer);
   };
 }

@@ -3,7 +3,9 @@
  * The key column uses the "C" collation so its order is byte order (as SQLite's and `list`'s
  * contract require) and range scans on the primary key serve `list`.
  */
+import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { CHANGES_CHANNEL, ChangeFeed, changeNotice, type ChangeListener } from "./postgres-changes.js";
 import {
   StorageUnavailable,
   checkStorageKey,
@@ -65,8 +67,12 @@ export class PostgresStorage implements StorageBackend {
   private readonly qualified: string;
   private readonly schema: string | undefined;
   private ready: Promise<void> | undefined;
+  /** Identifies this node's own change notices, which its caches have already applied. */
+  private readonly node = randomUUID();
+  private readonly connectionString: string;
 
   constructor(options: PostgresOptions) {
+    this.connectionString = options.connectionString;
     this.maxConnections = options.poolSize ?? 10;
     if (!Number.isInteger(this.maxConnections) || this.maxConnections < 1) {
       throw new RangeError("postgresql: poolSize must be a positive integer");
@@ -100,8 +106,9 @@ export class PostgresStorage implements StorageBackend {
     return this.transaction([{ kind: "put", key, value }]);
   }
 
-  async delete(key: string): Promise<void> {
-    await this.query("delete", `DELETE FROM ${this.qualified} WHERE key = $1`, [key]);
+  /** A transaction of one, so that the change notice goes out with the commit. */
+  delete(key: string): Promise<void> {
+    return this.transaction([{ kind: "delete", key }]);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -139,6 +146,11 @@ export class PostgresStorage implements StorageBackend {
         } else {
           await client.query(`DELETE FROM ${this.qualified} WHERE key = $1`, [op.key]);
         }
+        // Delivered to the other nodes at COMMIT, never for a rolled-back write.
+        await client.query("SELECT pg_notify($1, $2)", [
+          CHANGES_CHANNEL,
+          changeNotice(this.qualified, this.node, op.key),
+        ]);
       }
       await client.query("COMMIT");
     } catch (err) {
@@ -160,6 +172,14 @@ export class PostgresStorage implements StorageBackend {
     } catch (err) {
       throw new StorageUnavailable("postgresql: ping failed", { cause: err });
     }
+  }
+
+  /** Other nodes' writes, from PostgreSQL LISTEN/NOTIFY on a dedicated connection (postgres-changes.ts). */
+  async watch(onChange: ChangeListener): Promise<() => Promise<void>> {
+    await this.ensureTable();
+    const feed = new ChangeFeed(this.connectionString, this.qualified, this.node, onChange);
+    await feed.start();
+    return () => feed.stop();
   }
 
   /** Connections checked out divided by the pool's maximum, in [0, 1]; for metrics and alerts. */

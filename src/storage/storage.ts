@@ -30,6 +30,11 @@ export interface StorageBackend {
   /** Cheap liveness probe, used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Shared backends only (several server nodes on one database): calls `onChange` with the keys other
+   * nodes wrote, or "all" when notices may have been missed. Resolves once watching; returns a stop.
+   */
+  watch?(onChange: (keys: readonly string[] | "all") => void): Promise<() => Promise<void>>;
 }
 
 export class StorageUnavailable extends Error {
