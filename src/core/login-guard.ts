@@ -3,8 +3,8 @@
  * (auth mount, source address, login identity). Once `threshold` failures fall within
  * `counterResetSeconds` of each other, further logins for that key are refused with 429 for
  * `durationSeconds`, before the auth method even sees them; a successful login clears the key.
- * State is in memory, per node: a restart or another HA node starts from zero, which bounds the
- * harm of a lockout aimed at a legitimate user as much as it bounds guessing.
+ * This class keeps the state in memory, per node; with REDIS_URL set, server/redis-lockout.ts shares
+ * it between nodes (and falls back to this class while Redis cannot be reached).
  * Invariant: every decision reads the injected Clock, never Date.now().
  */
 import type { Clock } from "./clock.js";
@@ -30,10 +30,10 @@ export const DEFAULT_LOCKOUT: LockoutSettings = {
 export interface LoginAttempts {
   /** The key for a login request, or undefined when the request is not a login. */
   keyFor(login: LoginRequestInfo): string | undefined;
-  /** Throws RateLimited while `key` is locked out. */
-  check(key: string): void;
-  failed(key: string): void;
-  succeeded(key: string): void;
+  /** Throws (rejects with) RateLimited while `key` is locked out. */
+  check(key: string): void | Promise<void>;
+  failed(key: string): void | Promise<void>;
+  succeeded(key: string): void | Promise<void>;
 }
 
 export interface LoginRequestInfo {

@@ -249,7 +249,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
           remoteAddress: incoming.remoteAddress,
           data: req.data,
         });
-        if (loginKey) deps.loginGuard.check(loginKey);
+        if (loginKey) await deps.loginGuard.check(loginKey);
       }
 
       const record = audit;
@@ -260,7 +260,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
       if (response.authGrant) {
         const auth = await deps.tokens.createFromGrant(response.authGrant, target.mountPath, path);
         response = { ...response, auth };
-        if (loginKey) deps.loginGuard?.succeeded(loginKey);
+        if (loginKey) await deps.loginGuard?.succeeded(loginKey);
       }
       let leaseId: string | undefined;
       if (response.secret && deps.leases)
@@ -274,7 +274,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
       failed = true;
       status = err instanceof SecretHubError ? err.status : 500;
       // Login hardening (issue #3): only refused credentials count, not outages or the lockout itself.
-      if (loginKey && (status === 400 || status === 403)) deps.loginGuard?.failed(loginKey);
+      if (loginKey && (status === 400 || status === 403)) await deps.loginGuard?.failed(loginKey);
       // Denied and failed requests are audited too; if that fails, the audit failure wins (fail closed).
       const record = audit;
       if (record && !responseLogged) {

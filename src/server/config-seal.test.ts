@@ -19,6 +19,19 @@ function withFile<T>(text: string, fn: (file: string) => T): T {
   }
 }
 
+describe("redis settings", () => {
+  it("takes REDIS_URL or redis_url, and refuses anything but a redis URL", () => {
+    expect(loadConfig({ env: {} }).redisUrl).toBeUndefined();
+    expect(loadConfig({ env: { REDIS_URL: "redis://127.0.0.1:6379/2" } }).redisUrl).toBe(
+      "redis://127.0.0.1:6379/2",
+    );
+    withFile('redis_url = "rediss://cache:6380"\n', (file) =>
+      expect(loadConfig({ file, env: {} }).redisUrl).toBe("rediss://cache:6380"),
+    );
+    expect(() => loadConfig({ env: { REDIS_URL: "127.0.0.1:6379" } })).toThrow(/REDIS_URL must be a redis/);
+  });
+});
+
 describe("seal settings", () => {
   it("is Shamir unless asked otherwise", () => {
     expect(loadConfig({ env: {} }).seal).toBeUndefined();

@@ -37,6 +37,8 @@ export interface ServerConfig {
   readonly cacheEntries: number;
   readonly telemetry: { readonly unauthenticatedMetricsAccess: boolean; readonly prometheusEnabled: boolean };
   readonly admin?: { readonly username: string; readonly passwordHash: string };
+  /** Redis for state shared by all nodes (login lockout): env REDIS_URL or `redis_url` in the file. */
+  readonly redisUrl?: string;
   /** Auto-unseal through AWS KMS (`seal "awskms" {...}`, or AUTO_UNSEAL_ENABLED + AWS_KMS_KEY_ID); else Shamir. */
   readonly seal?: {
     readonly type: "awskms";
@@ -90,6 +92,7 @@ const fileSchema = z
     max_request_size: z.number().optional(),
     cache_size: z.number().int().min(0).optional(),
     disable_cache: z.boolean().optional(),
+    redis_url: z.string().optional(),
   })
   .strict();
 
@@ -259,7 +262,11 @@ export function loadConfig(opts: {
     throw new ConfigError("config: ADMIN_PASSWORD_HASH must be a bcrypt hash ($2b$12$...)");
   const loginLockout = lockoutConfig(file.user_lockout, env);
   const seal = sealConfig(file.seal, env);
+  const redisUrl = env.REDIS_URL || (typeof file.redis_url === "string" ? file.redis_url : undefined);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    throw new ConfigError("config: REDIS_URL must be a redis:// or rediss:// URL");
   return {
+    ...(redisUrl ? { redisUrl } : {}),
     ...(seal ? { seal } : {}),
     storage,
     listener: {

@@ -33,6 +33,7 @@ import { DEFAULT_LOCKOUT, LoginGuard } from "../core/login-guard.js";
 import { ensureAdmin } from "./admin-bootstrap.js";
 import { createLogger } from "../telemetry/logger.js";
 import { MOUNT_TABLE_PREFIX, POLICY_PREFIX, keepAutoUnsealing, remoteChanges } from "./background.js";
+import { RedisLoginGuard } from "./redis-lockout.js";
 import { TokenStore } from "../token/store.js";
 import { authTypes, backendFactory, engineTypes } from "./backends.js";
 import { ConfigError, type ServerConfig, type StorageConfig } from "./config.js";
@@ -168,6 +169,18 @@ export async function startServer(
       metrics: obs.sysMetrics,
     }),
   );
+  // Login lockout (issue #3): per node in memory, or shared by all nodes through Redis (REDIS_URL).
+  const lockout = config.loginLockout ?? DEFAULT_LOCKOUT;
+  const localGuard = new LoginGuard(lockout, clock);
+  const redis = config.redisUrl ? await RedisLoginGuard.connect(config.redisUrl) : undefined;
+  const loginGuard = redis
+    ? new RedisLoginGuard(redis, lockout, localGuard, (err) =>
+        logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          "redis unreachable: login lockout is per node until it returns",
+        ),
+      )
+    : localGuard;
   const pipeline = createPipeline({
     sealed: () => barrier.sealed,
     system: new Map([
@@ -182,7 +195,7 @@ export async function startServer(
     observer: obs.observer,
     clock,
     sysStorage: () => barrier.view("sys/"),
-    loginGuard: new LoginGuard(config.loginLockout ?? DEFAULT_LOCKOUT, clock),
+    loginGuard,
   });
   const app = buildApp({
     pipeline,
@@ -221,6 +234,7 @@ export async function startServer(
       closed = true;
       stopAutoUnseal?.();
       await stopWatching?.().catch(() => undefined);
+      redis?.disconnect();
       // Graceful shutdown (issue #5): /ready turns 503, no new connections, in-flight requests finish
       // within the bound, then audit flushes and storage closes.
       obs.markDraining();
