@@ -12,6 +12,7 @@ import type { StorageBackend } from "../storage/storage.js";
 import { systemClock, type Clock } from "./clock.js";
 import { BadRequest, InvalidUnsealKey, SecretHubError, Sealed } from "./errors.js";
 import type { StorageView } from "./request.js";
+import { freshReads } from "./locks.js";
 import { ReadCache } from "./read-cache.js";
 import { PrefixedView, type ByteStore } from "./view.js";
 
@@ -215,7 +216,8 @@ export class Barrier {
   private async getDecrypted(key: string): Promise<Uint8Array | undefined> {
     this.requireKeyring();
     checkNotReserved(key);
-    const cached = this.cache.get(key);
+    // Inside a cross-node critical section (core/locks.ts) another node may have written a moment ago.
+    const cached = freshReads.getStore() ? undefined : this.cache.get(key);
     if (cached !== undefined) return cached;
     const startedAt = this.cache.startRead();
     const blob = await this.storage.get(key);
@@ -238,7 +240,7 @@ export class Barrier {
    */
   private async getDecoded<T>(key: string, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
     this.requireKeyring();
-    const hit = this.cache.decoded(key, decode);
+    const hit = freshReads.getStore() ? undefined : this.cache.decoded(key, decode);
     if (hit !== undefined) return hit.value as T;
     const startedAt = this.cache.startRead();
     const bytes = await this.getDecrypted(key);

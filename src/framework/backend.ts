@@ -7,6 +7,7 @@
  */
 import { BadRequest, NotFound, UnsupportedOperation } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
+import type { Locks } from "../core/locks.js";
 import type { Operation, Request, Response } from "../core/request.js";
 import { parseFields, type Fields, type Values } from "./fields.js";
 
@@ -54,6 +55,8 @@ export interface BackendConfig {
   readonly mountPath: string;
   readonly options: Readonly<Record<string, string>>;
   readonly clock: Clock;
+  /** Critical sections for read-modify-writes; shared by all nodes on shared storage. Local if unset. */
+  readonly locks?: Locks;
 }
 
 interface CompiledPath {

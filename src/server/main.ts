@@ -11,6 +11,7 @@ import { AuditBroker } from "../audit/broker.js";
 import { Barrier } from "../core/barrier.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { Lifecycle } from "../core/lifecycle.js";
+import { LocalLocks, SharedLocks, type Locks } from "../core/locks.js";
 import { deleteTree } from "../core/view.js";
 import { MountTable } from "../core/mount-table.js";
 import { createPipeline, type Pipeline } from "../core/pipeline.js";
@@ -88,7 +89,10 @@ export async function startServer(
     await storage.close().catch(() => undefined);
     throw new ConfigError(err instanceof Error ? err.message : String(err));
   }
-  const tokens = new TokenStore({ storage: barrier.view("sys/token/"), clock });
+  // Read-modify-write sections: per process, and across nodes when the storage is shared.
+  const withLock = storage.withLock?.bind(storage);
+  const locks: Locks = withLock ? new SharedLocks(new LocalLocks(), withLock) : new LocalLocks();
+  const tokens = new TokenStore({ storage: barrier.view("sys/token/"), clock, locks });
   // Observability (issue #5): metrics, request observer, probes. Sources are read on each scrape.
   const obs = observability({
     config,
@@ -105,7 +109,7 @@ export async function startServer(
   });
   const policies = new PolicyStore(barrier.view(POLICY_PREFIX), obs.metrics.cache("acl"));
   const mounts = new MountTable(barrier.view(MOUNT_TABLE_PREFIX));
-  const router = new Router(backendFactory({ clock, tokens }), () => barrier.view(""));
+  const router = new Router(backendFactory({ clock, tokens, locks }), () => barrier.view(""));
   // Audit (issue #4): devices and checkpoints live behind the barrier; reloaded after each unseal.
   const audit = new AuditBroker({
     storage: barrier.view("core/audit/"),

@@ -79,4 +79,20 @@ describe("PostgreSQL change feed", () => {
     await writer.put("d/1", bytes("back"));
     await expect.poll(() => seen.flat().includes("d/1"), { timeout: 10_000 }).toBe(true);
   });
+
+  it("withLock: sections with one name never overlap across nodes, and a failure releases the lock", async () => {
+    let inside = 0;
+    let overlap = false;
+    const section = (s: PostgresStorage) =>
+      s.withLock("n", async () => {
+        inside++;
+        if (inside > 1) overlap = true;
+        await new Promise((r) => setTimeout(r, 20));
+        inside--;
+      });
+    await Promise.all([section(writer), section(reader), section(writer), section(reader)]);
+    expect(overlap).toBe(false);
+    await expect(writer.withLock("m", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(reader.withLock("m", () => Promise.resolve("free"))).resolves.toBe("free");
+  });
 });

@@ -70,6 +70,7 @@ export class PostgresStorage implements StorageBackend {
   /** Identifies this node's own change notices, which its caches have already applied. */
   private readonly node = randomUUID();
   private readonly connectionString: string;
+  private lockPool: pg.Pool | undefined;
 
   constructor(options: PostgresOptions) {
     this.connectionString = options.connectionString;
@@ -174,6 +175,39 @@ export class PostgresStorage implements StorageBackend {
     }
   }
 
+  /**
+   * A PostgreSQL advisory lock held on a dedicated small pool (so holders never starve the data pool
+   * their critical sections read and write through). Waiting gives up after 10 s (503): a node that
+   * died holding a lock released it with its session.
+   */
+  async withLock<T>(name: string, critical: () => Promise<T>): Promise<T> {
+    await this.ensureTable();
+    this.lockPool ??= newLockPool(this.connectionString);
+    let client: pg.PoolClient;
+    try {
+      client = await this.lockPool.connect();
+      await client.query("SET lock_timeout = '10s'");
+    } catch (err) {
+      throw new StorageUnavailable("postgresql: cannot connect for a lock", { cause: err });
+    }
+    const id = `${this.qualified}\n${name}`;
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [id]);
+    } catch (err) {
+      client.release(err instanceof Error ? err : true);
+      throw new StorageUnavailable("postgresql: lock wait failed", { cause: err });
+    }
+    try {
+      return await critical();
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [id]).then(
+        () => client.release(),
+        // Unlock failed: ending the session is what releases the lock for sure.
+        (err: unknown) => client.release(err instanceof Error ? err : true),
+      );
+    }
+  }
+
   /** Other nodes' writes, from PostgreSQL LISTEN/NOTIFY on a dedicated connection (postgres-changes.ts). */
   async watch(onChange: ChangeListener): Promise<() => Promise<void>> {
     await this.ensureTable();
@@ -189,6 +223,8 @@ export class PostgresStorage implements StorageBackend {
   }
 
   async close(): Promise<void> {
+    await this.lockPool?.end().catch(() => undefined);
+    this.lockPool = undefined;
     if (this.pool.ended) return;
     await this.pool.end();
   }
@@ -225,4 +261,10 @@ export class PostgresStorage implements StorageBackend {
       throw new StorageUnavailable(`postgresql: ${op} failed`, { cause: err });
     }
   }
+}
+
+function newLockPool(connectionString: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 4 });
+  pool.on("error", () => undefined);
+  return pool;
 }

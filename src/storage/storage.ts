@@ -35,6 +35,8 @@ export interface StorageBackend {
    * nodes wrote, or "all" when notices may have been missed. Resolves once watching; returns a stop.
    */
   watch?(onChange: (keys: readonly string[] | "all") => void): Promise<() => Promise<void>>;
+  /** Shared backends only: holds a lock named `name`, across all nodes, while `critical` runs. */
+  withLock?<T>(name: string, critical: () => Promise<T>): Promise<T>;
 }
 
 export class StorageUnavailable extends Error {

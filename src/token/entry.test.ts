@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loginDisplayName, sanitizePolicies, tokenDisplayName } from "./entry.js";
-import { KeyedLock } from "./keyed-lock.js";
+import { LocalLocks } from "../core/locks.js";
 
 describe("token naming rules", () => {
   it("names created tokens as Vault does", () => {
@@ -23,9 +23,9 @@ describe("token naming rules", () => {
   });
 });
 
-describe("KeyedLock", () => {
+describe("LocalLocks", () => {
   it("runs critical sections of one key one at a time, other keys freely", async () => {
-    const lock = new KeyedLock();
+    const lock = new LocalLocks();
     const events: string[] = [];
     const section = (key: string, name: string, wait: number) =>
       lock.run(key, async () => {
@@ -40,7 +40,7 @@ describe("KeyedLock", () => {
   });
 
   it("releases the key when a section throws", async () => {
-    const lock = new KeyedLock();
+    const lock = new LocalLocks();
     await expect(lock.run("k", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     expect(await lock.run("k", () => Promise.resolve(7))).toBe(7);
     expect(lock.size).toBe(0);

@@ -13,8 +13,8 @@
  * Validity is decided on every lookup: a token is dead when it is expired, spent, or any ancestor is
  * missing or expired (so a crash halfway through a revocation, or a parent that expired unobserved,
  * still kills the whole subtree); dead tokens are revoked lazily, and `tidy()` sweeps the rest.
- * Concurrency: read-modify-writes of one entry are serialised in-process (KeyedLock). Several HA
- * nodes writing the same token (use counts) are not coordinated yet.
+ * Concurrency: read-modify-writes of one entry run under `locks` (core/locks.ts): in-process, and
+ * across nodes on shared storage (a database lock), so a limited-use token cannot be used twice.
  */
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
@@ -36,7 +36,7 @@ import {
   toCallerToken,
   type TokenEntry,
 } from "./entry.js";
-import { KeyedLock } from "./keyed-lock.js";
+import { LocalLocks, scopedLocks, type Locks } from "../core/locks.js";
 import { DEFAULT_LIMITS, initialTtl, renewedTtl, type TtlLimits } from "./ttl.js";
 
 export interface TokenStoreOptions {
@@ -47,6 +47,8 @@ export interface TokenStoreOptions {
   readonly defaultTtlSeconds?: number;
   /** System max TTL in seconds (Vault's max_lease_ttl); 32 days unless set. */
   readonly maxTtlSeconds?: number;
+  /** Serializes read-modify-writes of one entry; shared across nodes on shared storage. */
+  readonly locks?: Locks;
 }
 
 /** What to mint. Policies are normalised here; the caller decides parentage and display name. */
@@ -88,12 +90,13 @@ export class TokenStore {
   private readonly storage: StorageView;
   private readonly clock: Clock;
   private readonly limits: TtlLimits;
-  private readonly lock = new KeyedLock();
+  private readonly lock: Locks;
   private readonly listeners = new Set<RevokeListener>();
 
   constructor(options: TokenStoreOptions) {
     this.storage = options.storage;
     this.clock = options.clock;
+    this.lock = scopedLocks(options.locks ?? new LocalLocks(), "token/");
     this.limits = {
       defaultTtl: options.defaultTtlSeconds ?? DEFAULT_LIMITS.defaultTtl,
       maxTtl: options.maxTtlSeconds ?? DEFAULT_LIMITS.maxTtl,

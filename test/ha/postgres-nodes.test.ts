@@ -96,4 +96,37 @@ describe("two nodes on one PostgreSQL", () => {
       .toBe("new-term");
     expect((await read(b, root, "sys/key-status")).body.data.term).toBe(term + 1);
   });
+
+  it("check-and-set holds across nodes: of two racing creates with cas=0, exactly one wins", async () => {
+    const root = a.rootToken;
+    for (let round = 0; round < 8; round++) {
+      const path = `secret/data/race-${round}`;
+      const [ra, rb] = await Promise.all([
+        api(a.url, "PUT", path, { token: root, body: { options: { cas: 0 }, data: { by: "a" } } }),
+        api(b.url, "PUT", path, { token: root, body: { options: { cas: 0 }, data: { by: "b" } } }),
+      ]);
+      expect([ra.status, rb.status].sort()).toEqual([200, 400]);
+      const winner = ra.status === 200 ? "a" : "b";
+      const read = await api(b.url, "GET", path, { token: root });
+      expect(read.body.data.data.by).toBe(winner);
+      expect(read.body.data.metadata.version).toBe(1);
+    }
+  });
+
+  it("a single-use token is spent once, whichever nodes it is presented to at the same time", async () => {
+    for (let round = 0; round < 5; round++) {
+      const t = (
+        await api(a.url, "PUT", "auth/token/create", {
+          token: a.rootToken,
+          body: { policies: ["default"], num_uses: 1 },
+        })
+      ).body.auth.client_token as string;
+      const results = await Promise.all([
+        read(a, t, "auth/token/lookup-self"),
+        read(b, t, "auth/token/lookup-self"),
+        read(b, t, "auth/token/lookup-self"),
+      ]);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    }
+  });
 });

@@ -8,6 +8,7 @@
  * with zod on every read.
  */
 import { z } from "zod";
+import { LocalLocks, type Locks } from "../../core/locks.js";
 import type { StorageView } from "../../core/request.js";
 import { hmacSha256Hex, sha256Hex } from "../../crypto/hmac.js";
 import { tokenSettingsSchema } from "../../framework/token-fields.js";
@@ -54,8 +55,15 @@ export function roleKey(name: string): string {
 }
 
 export class AppRoleStore {
-  /** Serializes read-modify-write of one secret id, so concurrent logins cannot share its last use. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  /**
+   * Serializes read-modify-write of one secret id, so concurrent logins (on any node, on shared
+   * storage) cannot share its last use.
+   */
+  readonly exclusive: Locks["run"];
+
+  constructor(locks: Locks = new LocalLocks()) {
+    this.exclusive = (key, fn) => locks.run(key, fn);
+  }
 
   async role(storage: StorageView, name: string): Promise<Role | undefined> {
     return storage.read(roleKey(name), roleSchema);
@@ -124,21 +132,5 @@ export class AppRoleStore {
     await storage.delete(`secret-id/${role.uuid}/${hash}`);
     await storage.delete(`accessor/${role.uuid}/${accessor}`);
     return true;
-  }
-
-  /** Runs `fn` with exclusive use of one key within this mount's backend instance. */
-  async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(key, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    }
   }
 }

@@ -11,12 +11,17 @@ import { deletePath, destroyPath, undeletePath } from "./path-delete.js";
 import { metadataPath } from "./path-metadata.js";
 import { subkeysPath } from "./path-subkeys.js";
 import { v1Path } from "./path-v1.js";
-import { KeyLocks, type KvContext } from "./store.js";
+import { LocalLocks, scopedLocks } from "../../core/locks.js";
+import type { KvContext } from "./store.js";
 
 /** A KV mount: `options.version === "2"` selects the versioned engine, anything else v1. */
 export function kvBackend(config: BackendConfig): Backend {
   if (config.options.version !== "2") return { type: "kv", kind: "secret", paths: [v1Path()] };
-  const ctx: KvContext = { clock: config.clock, locks: new KeyLocks() };
+  // Per mount: a check-and-set cycle of one key never interleaves with another, on any node.
+  const ctx: KvContext = {
+    clock: config.clock,
+    locks: scopedLocks(config.locks ?? new LocalLocks(), `kv/${config.mountPath}`),
+  };
   return {
     type: "kv",
     kind: "secret",

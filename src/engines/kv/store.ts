@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Clock } from "../../core/clock.js";
+import type { Locks } from "../../core/locks.js";
 import type { StorageView } from "../../core/request.js";
 import { isJsonObject } from "./merge-patch.js";
 import { decodeListing, encodeListPrefix, encodeUserPath } from "../../framework/user-path.js";
@@ -62,31 +63,7 @@ function parseVersionData(raw: unknown): Record<string, unknown> {
 /** What the KV v2 path specs share: the clock and per-key write serialisation. */
 export interface KvContext {
   readonly clock: Clock;
-  readonly locks: KeyLocks;
-}
-
-/**
- * Serialises read-modify-write cycles per key within this process, so two concurrent CAS writes
- * cannot both pass the check. Across HA nodes the storage would need a transaction (not yet offered
- * by StorageView).
- */
-export class KeyLocks {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(fn);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    try {
-      return await result;
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
+  readonly locks: Locks;
 }
 
 export async function readConfig(view: StorageView): Promise<MountConfig> {
