@@ -27,7 +27,7 @@ import { openAuditTable } from "../storage/audit-table-open.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { PostgresStorage } from "../storage/postgres.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import type { StorageBackend } from "../storage/storage.js";
+import { StorageUnavailable, type StorageBackend } from "../storage/storage.js";
 import { sysBackend } from "../sys/index.js";
 import { runbookPoliciesBackend } from "../sys/runbook-policies.js";
 import { DEFAULT_LOCKOUT, LoginGuard } from "../core/login-guard.js";
@@ -83,11 +83,14 @@ export async function startServer(
   // Auto-unseal (runbook 001): the root key is wrapped by AWS KMS; otherwise Shamir key shares.
   const seal = config.seal ? new AutoSeal(barrier, awsKmsWrapper(config.seal)) : new ShamirSeal(barrier);
   // Storage initialized under another seal type cannot be opened: say so at start-up, in one line.
+  // (A database that is merely unreachable does not stop start-up: the node answers 503 until it is.)
   try {
     await seal.config();
   } catch (err) {
-    await storage.close().catch(() => undefined);
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
+    if (!(err instanceof StorageUnavailable)) {
+      await storage.close().catch(() => undefined);
+      throw new ConfigError(err instanceof Error ? err.message : String(err));
+    }
   }
   // Read-modify-write sections: per process, and across nodes when the storage is shared.
   const withLock = storage.withLock?.bind(storage);

@@ -95,4 +95,11 @@ describe("PostgreSQL change feed", () => {
     await expect(writer.withLock("m", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     await expect(reader.withLock("m", () => Promise.resolve("free"))).resolves.toBe("free");
   });
+
+  it("starts while the database cannot be reached, and keeps trying in the background", async () => {
+    const away = new PostgresStorage({ connectionString: "postgres://postgres@127.0.0.1:1/test", table });
+    const stopAway = await away.watch(() => undefined);
+    await stopAway();
+    await away.close();
+  });
 });

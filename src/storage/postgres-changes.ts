@@ -48,9 +48,17 @@ export class ChangeFeed {
     private readonly listener: ChangeListener,
   ) {}
 
-  /** Connects and listens; resolves once listening, rejects if the first connection fails. */
+  /**
+   * Connects and listens. If the database cannot be reached yet, resolves anyway and keeps trying in
+   * the background (a node must be able to start while its database is briefly away); the first
+   * successful connection then reports "all".
+   */
   async start(): Promise<void> {
-    await this.connect(false);
+    try {
+      await this.connect(false);
+    } catch {
+      this.scheduleReconnect();
+    }
   }
 
   async stop(): Promise<void> {

@@ -210,7 +210,6 @@ export class PostgresStorage implements StorageBackend {
 
   /** Other nodes' writes, from PostgreSQL LISTEN/NOTIFY on a dedicated connection (postgres-changes.ts). */
   async watch(onChange: ChangeListener): Promise<() => Promise<void>> {
-    await this.ensureTable();
     const feed = new ChangeFeed(this.connectionString, this.qualified, this.node, onChange);
     await feed.start();
     return () => feed.stop();
