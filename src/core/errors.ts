@@ -56,6 +56,13 @@ export class Sealed extends SecretHubError {
   }
 }
 
+/** Storage did not answer (database down, disk gone): retryable, so 503 rather than 500. */
+export class StorageOutage extends SecretHubError {
+  constructor(options?: { cause?: unknown }) {
+    super(503, "storage is unavailable; try again later", options);
+  }
+}
+
 /** Wrong unseal key or a barrier value that fails authentication. */
 export class InvalidUnsealKey extends BadRequest {
   constructor() {

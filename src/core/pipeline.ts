@@ -8,7 +8,16 @@ import { randomUUID } from "node:crypto";
 import type { Backend, BackendRouter, RouteMatch } from "../framework/backend.js";
 import { addressAllowed } from "../framework/token-fields.js";
 import type { Acl } from "../policy/index.js";
-import { AuditFailure, BadRequest, NotFound, PermissionDenied, SecretHubError, Sealed } from "./errors.js";
+import { StorageUnavailable } from "../storage/storage.js";
+import {
+  AuditFailure,
+  BadRequest,
+  NotFound,
+  PermissionDenied,
+  SecretHubError,
+  Sealed,
+  StorageOutage,
+} from "./errors.js";
 import type { Clock } from "./clock.js";
 import type {
   AuthBlock,
@@ -270,7 +279,9 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
       await audited(() => deps.audit.logResponse(done));
       responseLogged = true;
       return { requestId, status, response, mountType: target.mountType, ...(leaseId ? { leaseId } : {}) };
-    } catch (err) {
+    } catch (caught) {
+      // A storage outage is the client's to retry (503), not an internal error.
+      const err = caught instanceof StorageUnavailable ? new StorageOutage({ cause: caught }) : caught;
       failed = true;
       status = err instanceof SecretHubError ? err.status : 500;
       // Login hardening (issue #3): only refused credentials count, not outages or the lockout itself.
