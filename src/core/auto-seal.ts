@@ -11,11 +11,11 @@ import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { KEY_BYTES } from "../crypto/aead.js";
 import { randomBytes } from "../crypto/random.js";
-import { combine, shamirParamsProblem, split } from "../crypto/shamir.js";
+import { shamirParamsProblem, split } from "../crypto/shamir.js";
 import { BadRequest, InvalidUnsealKey, SecretHubError } from "./errors.js";
 import type { KeyWrapper } from "./key-wrapper.js";
 import type { SealStatus } from "./lifecycle.js";
-import { readSealConfig, SEAL_CONFIG_KEY, type SealableBarrier } from "./seal.js";
+import { KeyShares, readSealConfig, SEAL_CONFIG_KEY, type SealableBarrier } from "./seal.js";
 
 const WRAPPED_ROOT_KEY = "core/seal-wrapped-root-key";
 const WRAPPED_RECOVERY_KEY = "core/seal-wrapped-recovery-key";
@@ -37,8 +37,7 @@ export class SealUnavailable extends SecretHubError {
 }
 
 export class AutoSeal {
-  private shares: Uint8Array[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly shares = new KeyShares();
 
   constructor(
     private readonly barrier: SealableBarrier,
@@ -97,13 +96,11 @@ export class AutoSeal {
 
   /** Adds a recovery key share; at the threshold, checks the recovery key and unseals (Vault's way). */
   submit(share: Uint8Array): Promise<void> {
-    const run = this.queue.then(() => this.submitNow(share));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.shares.serialize(() => this.submitNow(share));
   }
 
   reset(): void {
-    this.clearShares();
+    this.shares.clear();
   }
 
   async status(): Promise<SealStatus> {
@@ -113,14 +110,14 @@ export class AutoSeal {
       recoverySeal: true,
       initialized: config !== undefined && (await this.barrier.initialized()),
       sealed: this.barrier.sealed,
-      progress: this.shares.length,
+      progress: this.shares.count,
       t: config?.recovery_threshold ?? 0,
       n: config?.recovery_shares ?? 0,
     };
   }
 
   sealNow(): void {
-    this.clearShares();
+    this.shares.clear();
     this.barrier.seal();
   }
 
@@ -130,22 +127,8 @@ export class AutoSeal {
       throw new BadRequest("Vault is not initialized");
     }
     if (!this.barrier.sealed) return;
-    const expectedLength = config.recovery_shares === 1 ? KEY_BYTES : KEY_BYTES + 1;
-    if (share.byteLength !== expectedLength) throw new InvalidUnsealKey();
-    if (!this.shares.some((s) => s.byteLength === share.byteLength && timingSafeEqual(s, share))) {
-      this.shares.push(Uint8Array.from(share));
-    }
-    if (this.shares.length < config.recovery_threshold) return;
-    const submitted = this.shares;
-    this.shares = [];
-    let candidate: Uint8Array;
-    try {
-      candidate = await combine(submitted);
-    } catch {
-      throw new InvalidUnsealKey();
-    } finally {
-      for (const s of submitted) s.fill(0);
-    }
+    const candidate = await this.shares.add(share, config.recovery_shares, config.recovery_threshold);
+    if (candidate === undefined) return;
     try {
       const wrapped = await this.barrier.rawGet(WRAPPED_RECOVERY_KEY);
       if (wrapped === undefined) throw new InvalidUnsealKey();
@@ -165,10 +148,5 @@ export class AutoSeal {
     } catch (cause) {
       throw new SealUnavailable({ cause });
     }
-  }
-
-  private clearShares(): void {
-    for (const s of this.shares) s.fill(0);
-    this.shares = [];
   }
 }

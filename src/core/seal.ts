@@ -3,6 +3,7 @@
  * unseal the barrier. Progress (shares submitted so far) lives in memory only, per node, as in Vault.
  * The seal config is not secret and is stored in plaintext so it can be read while sealed.
  */
+import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { KEY_BYTES } from "../crypto/aead.js";
 import { randomBytes } from "../crypto/random.js";
@@ -39,10 +40,57 @@ export interface SealStatus extends SealProgress {
   readonly initialized: boolean;
 }
 
-export class ShamirSeal {
+/**
+ * Key shares entered toward a threshold (unseal keys for Shamir, recovery keys for auto-unseal), in
+ * memory only. Submissions run one at a time so two concurrent shares cannot both "complete" it.
+ */
+export class KeyShares {
   private shares: Uint8Array[] = [];
-  /** Serializes submissions so two concurrent shares cannot both "complete" the threshold. */
   private queue: Promise<unknown> = Promise.resolve();
+
+  get count(): number {
+    return this.shares.length;
+  }
+
+  /** Runs `submission` after every earlier one has settled. */
+  serialize<T>(submission: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(submission);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Adds a copy of `share` (ignored if already entered) and, once `threshold` distinct shares are in,
+   * combines them into the key and forgets them; undefined until then. Wrong length or shares the
+   * library cannot combine: InvalidUnsealKey, progress reset.
+   */
+  async add(share: Uint8Array, shares: number, threshold: number): Promise<Uint8Array | undefined> {
+    const expectedLength = shares === 1 ? KEY_BYTES : KEY_BYTES + 1;
+    if (share.byteLength !== expectedLength) throw new InvalidUnsealKey();
+    if (!this.shares.some((s) => s.byteLength === share.byteLength && timingSafeEqual(s, share))) {
+      this.shares.push(Uint8Array.from(share));
+    }
+    if (this.shares.length < threshold) return undefined;
+    const submitted = this.shares;
+    this.shares = [];
+    try {
+      return await combine(submitted);
+    } catch {
+      // Forged shares (e.g. two with the same x coordinate) can make the library throw.
+      throw new InvalidUnsealKey();
+    } finally {
+      for (const s of submitted) s.fill(0);
+    }
+  }
+
+  clear(): void {
+    for (const s of this.shares) s.fill(0);
+    this.shares = [];
+  }
+}
+
+export class ShamirSeal {
+  private readonly shares = new KeyShares();
 
   constructor(private readonly barrier: SealableBarrier) {}
 
@@ -77,14 +125,12 @@ export class ShamirSeal {
    * combined and the barrier unsealed; on failure progress resets and InvalidUnsealKey is thrown.
    */
   submit(share: Uint8Array): Promise<SealProgress> {
-    const run = this.queue.then(() => this.submitNow(share));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.shares.serialize(() => this.submitNow(share));
   }
 
   /** Discards the shares submitted so far. */
   reset(): void {
-    this.clearShares();
+    this.shares.clear();
   }
 
   async status(): Promise<SealStatus> {
@@ -95,7 +141,7 @@ export class ShamirSeal {
       recoverySeal: false,
       initialized,
       sealed: this.barrier.sealed,
-      progress: this.shares.length,
+      progress: this.shares.count,
       t: config?.secret_threshold ?? 0,
       n: config?.secret_shares ?? 0,
     };
@@ -103,7 +149,7 @@ export class ShamirSeal {
 
   /** Seals the barrier now and forgets any unseal progress. */
   sealNow(): void {
-    this.clearShares();
+    this.shares.clear();
     this.barrier.seal();
   }
 
@@ -114,27 +160,13 @@ export class ShamirSeal {
     }
     const progress = (): SealProgress => ({
       sealed: this.barrier.sealed,
-      progress: this.shares.length,
+      progress: this.shares.count,
       t: config.secret_threshold,
       n: config.secret_shares,
     });
     if (!this.barrier.sealed) return progress();
-    const expectedLength = config.secret_shares === 1 ? KEY_BYTES : KEY_BYTES + 1;
-    if (share.byteLength !== expectedLength) throw new InvalidUnsealKey();
-    if (!this.shares.some((s) => sameBytes(s, share))) this.shares.push(Uint8Array.from(share));
-    if (this.shares.length < config.secret_threshold) return progress();
-
-    const submitted = this.shares;
-    this.shares = [];
-    let key: Uint8Array | undefined;
-    try {
-      key = await combine(submitted);
-    } catch {
-      // Forged shares (e.g. two with the same x coordinate) can make the library throw.
-      throw new InvalidUnsealKey();
-    } finally {
-      for (const s of submitted) s.fill(0);
-    }
+    const key = await this.shares.add(share, config.secret_shares, config.secret_threshold);
+    if (key === undefined) return progress();
     try {
       await this.barrier.unseal(key);
     } finally {
@@ -142,15 +174,6 @@ export class ShamirSeal {
     }
     return progress();
   }
-
-  private clearShares(): void {
-    for (const s of this.shares) s.fill(0);
-    this.shares = [];
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
 }
 
 /** Decodes an unseal key or share as Vault accepts it: hex first, then standard base64. */

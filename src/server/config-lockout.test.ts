@@ -1,23 +1,10 @@
 // Login lockout and admin bootstrap settings (issue #3): defaults, the file stanza, the environment
 // winning over the file, and one clear error line for bad values.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { withConfigFile } from "../../test/helpers/config-file.js";
 import { ConfigError, loadConfig } from "./config.js";
 
 const BCRYPT = "$2b$04$byQRNAyX6l2zzpSCgYeA2u32jE.EgHyN.VjkRXn3dUpBJidPgmE/y";
-
-function withFile<T>(text: string, fn: (file: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), "secrethub-config-"));
-  try {
-    const file = join(dir, "config.hcl");
-    writeFileSync(file, text);
-    return fn(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe("login lockout settings", () => {
   it("defaults to Vault's user lockout: 5 failures, 15m, 15m", () => {
@@ -32,7 +19,7 @@ describe("login lockout settings", () => {
   it("reads Vault's user_lockout stanza, and the environment wins", () => {
     const hcl =
       'user_lockout "all" {\n  lockout_threshold = 3\n  lockout_duration = "30m"\n  lockout_counter_reset = "5m"\n}\n';
-    withFile(hcl, (file) => {
+    withConfigFile(hcl, (file) => {
       expect(loadConfig({ file, env: {} }).loginLockout).toEqual({
         threshold: 3,
         durationSeconds: 1800,
@@ -56,7 +43,7 @@ describe("login lockout settings", () => {
   it("stops on invalid values with a line naming the setting", () => {
     expect(() => loadConfig({ env: { LOGIN_LOCKOUT_THRESHOLD: "0" } })).toThrow(/LOGIN_LOCKOUT_THRESHOLD/);
     expect(() => loadConfig({ env: { LOGIN_LOCKOUT_DURATION: "soon" } })).toThrow(/LOGIN_LOCKOUT_DURATION/);
-    withFile('user_lockout "userpass" {\n  disable_lockout = true\n}\n', (file) =>
+    withConfigFile('user_lockout "userpass" {\n  disable_lockout = true\n}\n', (file) =>
       expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError),
     );
   });

@@ -1,23 +1,10 @@
 // Auto-unseal settings: Vault's `seal "awskms"` block, the runbook's AUTO_UNSEAL_ENABLED +
 // AWS_KMS_KEY_ID, Vault's VAULT_SEAL_TYPE, and one clear error line for each mistake.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { withConfigFile } from "../../test/helpers/config-file.js";
 import { ConfigError, loadConfig } from "./config.js";
 
 const ARN = "arn:aws:kms:us-east-1:123456789:key/abc-123";
-
-function withFile<T>(text: string, fn: (file: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), "secrethub-config-"));
-  try {
-    const file = join(dir, "config.hcl");
-    writeFileSync(file, text);
-    return fn(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe("redis settings", () => {
   it("takes REDIS_URL or redis_url, and refuses anything but a redis URL", () => {
@@ -25,7 +12,7 @@ describe("redis settings", () => {
     expect(loadConfig({ env: { REDIS_URL: "redis://127.0.0.1:6379/2" } }).redisUrl).toBe(
       "redis://127.0.0.1:6379/2",
     );
-    withFile('redis_url = "rediss://cache:6380"\n', (file) =>
+    withConfigFile('redis_url = "rediss://cache:6380"\n', (file) =>
       expect(loadConfig({ file, env: {} }).redisUrl).toBe("rediss://cache:6380"),
     );
     expect(() => loadConfig({ env: { REDIS_URL: "127.0.0.1:6379" } })).toThrow(/REDIS_URL must be a redis/);
@@ -36,7 +23,9 @@ describe("seal settings", () => {
   it("is Shamir unless asked otherwise", () => {
     expect(loadConfig({ env: {} }).seal).toBeUndefined();
     expect(loadConfig({ env: { AUTO_UNSEAL_ENABLED: "false", AWS_KMS_KEY_ID: ARN } }).seal).toBeUndefined();
-    withFile('seal "shamir" {}\n', (file) => expect(loadConfig({ file, env: {} }).seal).toBeUndefined());
+    withConfigFile('seal "shamir" {}\n', (file) =>
+      expect(loadConfig({ file, env: {} }).seal).toBeUndefined(),
+    );
   });
 
   it("takes the runbook's environment and Vault's", () => {
@@ -57,7 +46,7 @@ describe("seal settings", () => {
 
   it("reads Vault's seal block, the environment winning, AUTO_UNSEAL_ENABLED=false turning it off", () => {
     const text = `seal "awskms" {\n  kms_key_id = "${ARN}"\n  region = "eu-west-1"\n  endpoint = "https://a"\n}\n`;
-    withFile(text, (file) => {
+    withConfigFile(text, (file) => {
       expect(loadConfig({ file, env: {} }).seal).toEqual({
         type: "awskms",
         keyId: ARN,
@@ -82,7 +71,7 @@ describe("seal settings", () => {
     );
     expect(() => loadConfig({ env: { AUTO_UNSEAL_ENABLED: "yes" } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { VAULT_SEAL_TYPE: "transit" } })).toThrow(/VAULT_SEAL_TYPE/);
-    withFile('seal "gcpckms" {}\n', (file) =>
+    withConfigFile('seal "gcpckms" {}\n', (file) =>
       expect(() => loadConfig({ file, env: {} })).toThrow(/unknown seal type "gcpckms"/),
     );
   });
