@@ -13,7 +13,8 @@ import Fastify, {
 import type { HttpMethod, IncomingRequest, Pipeline } from "../core/pipeline.js";
 import { envelope } from "./envelope.js";
 import { mapError } from "./error-map.js";
-import { installListMethod } from "./list-method.js";
+import { answerClientError } from "./client-error.js";
+import { installListMethod, type ClientErrorClaim } from "./list-bridge.js";
 
 export interface AppOptions {
   readonly pipeline: Pipeline;
@@ -69,6 +70,7 @@ function isRootNamespace(ns: string): boolean {
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
+  let claimList: ClientErrorClaim = () => false;
   const app = Fastify({
     loggerInstance: opts.logger,
     // Per-request lines come from our own hook (mount, operation, status, latency), never raw URLs.
@@ -81,9 +83,13 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     ...(opts.https ? { https: opts.https } : {}),
     routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 4096 },
+    // Node's parser rejects the LIST verb as a client error; list-bridge takes such a connection over
+    // and LIST arrives here as GET ?list=true. Other client errors get Vault's envelope.
+    clientErrorHandler: (err, socket) => {
+      if (!claimList(err, socket)) answerClientError(err, socket);
+    },
   });
-  // Node's parser rejects the LIST verb; below it, LIST arrives here as GET ?list=true.
-  installListMethod(app.server);
+  claimList = installListMethod(app.server);
 
   // Vault reads every body as JSON whatever its Content-Type (curl -d sends form encoding).
   app.removeAllContentTypeParsers();

@@ -1,50 +1,20 @@
 /**
- * Vault's `LIST` HTTP method on a Node server.
+ * The byte-level half of Vault's `LIST` method: a streaming rewriter for one connection's inbound
+ * bytes that turns `LIST <target> HTTP/1.x` into `GET <target>?list=true HTTP/1.x` (`?list=true&...`
+ * when the target has a query, see QUERY_*), which Vault itself treats as equivalent. Nothing else on
+ * the wire changes. `list-bridge.ts` feeds it the rest of a connection once a LIST has arrived there.
  *
- * Vault clients (the vault CLI, hvac, node-vault) send `LIST /v1/secret/metadata/ HTTP/1.1`. Node's
- * parser (llhttp) has a fixed method table without LIST, so node:http (and Fastify above it) answers a
- * bare 400 before any handler runs. `installListMethod` rewrites such a request line, on the way into
- * the parser, to `GET <target>?list=true` (`?list=true&...` when the target has a query, see QUERY_*),
- * which Vault itself treats as equivalent. Nothing else on the wire changes; the `list=true` query is
- * the only mark, so the app sees an ordinary GET.
- *
- * How (and why this way):
- * - We keep the real socket and change only the bytes it hands to readers, by wrapping that socket's
- *   `push` (the single door through which a Readable's inbound data enters). Everything Node and
- *   Fastify read from the socket — remoteAddress, TLS state, timeouts, destroy, backpressure — stays the
- *   real thing. The alternative, a Duplex wrapper passed to `server.emit("connection")`, must re-implement
- *   that whole surface (request.ip, encrypted, setTimeout, setNoDelay, half-close ...) and drifts.
- * - To rewrite, we must see the bytes before llhttp does, so the socket must be read through JS instead
- *   of being consumed natively by the parser. We get that with public API only: attaching a `data`
- *   listener to a socket the http server owns makes Node hand reading back to JS. That is why our
- *   listener is *appended* (it must run after the server's own connection listener) rather than
- *   prepended, which would instead require writing the internal `socket._handle._consumed`.
- * - A small streaming HTTP/1.1 request framer (`ListMethodRewriter`) follows request boundaries
- *   (request line, headers, Content-Length or chunked body incl. extensions and trailers) so that a
- *   body containing "LIST " is never touched and pipelined requests are found. It is deliberately
- *   stricter than llhttp: on anything it does not fully understand (Upgrade, CONNECT, conflicting or odd
- *   framing headers, bare CR/LF, obs-fold, versions other than 1.0/1.1) it stops rewriting for the rest
- *   of the connection and lets llhttp see the raw bytes and decide. So the two cannot disagree about
- *   where a request starts (the test suite checks this differentially against llhttp) — the worst case
- *   is that a LIST later on such a connection gets Node's usual 400. At most the 4 bytes of a possible
- *   "LIST" are ever held back, so Node's header timeouts still see a request as soon as it starts.
- *
- * Invariant (Node behaviour we rely on; list-method.test.ts asserts both, so an upgrade that changes
- * them fails loudly): (1) http.Server/https.Server register their connection listener in the
- * constructor, and adding a `data` listener to a socket owned by that listener "unconsumes" it, so the
- * parser is fed from the socket's `data` events; (2) net.Socket and tls.TLSSocket deliver inbound bytes
- * through `this.push(chunk)`. Both fail safe: if either stops holding, llhttp gets the client's bytes
- * unmodified, exactly as without this module (LIST → 400); for (2) we also emit a process warning.
- *
- * Cost (bench/list-method.ts): every hooked connection is read through JS instead of natively — that
- * is most of it, and any approach that sees the bytes before llhttp pays it — plus a byte scan of
- * request lines and headers (bodies are skipped by length): ~0.1-0.7 µs per request for the scan,
- * about +6..12% server CPU per request against a trivial handler for the JS read path.
+ * `ListMethodRewriter` is a small streaming HTTP/1.1 request framer: it follows request boundaries
+ * (request line, headers, Content-Length or chunked body incl. extensions and trailers) so that a body
+ * containing "LIST " is never touched and pipelined requests are found. It is deliberately stricter
+ * than llhttp: on anything it does not fully understand (Upgrade, CONNECT, conflicting or odd framing
+ * headers, bare CR/LF, obs-fold, versions other than 1.0/1.1) it stops rewriting for the rest of the
+ * connection and lets llhttp see the raw bytes and decide. So the two cannot disagree about where a
+ * request starts (list-bridge.test.ts checks this differentially against llhttp); the worst case is
+ * that a LIST later on such a connection gets Node's usual 400. At most the 4 bytes of a possible
+ * "LIST" are ever held back, so Node's header timeouts still see a request as soon as it starts.
+ * Cost: a byte scan of request lines and headers (bodies are skipped by length), ~0.1-0.7 µs a request.
  */
-import type http from "node:http";
-import type https from "node:https";
-import type { Duplex } from "node:stream";
-import tls from "node:tls";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -672,67 +642,4 @@ export class ListMethodRewriter {
     if (from >= 0 && from < chunk.length) parts.push(chunk.subarray(from));
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
-}
-
-/** Servers already hooked: installing twice must not rewrite twice. */
-const installed = new WeakSet<http.Server | https.Server>();
-let warned = false;
-
-/**
- * Makes `server` accept Vault's `LIST` method as `GET <target>?list=true`. Call once, before `listen`
- * (with Fastify: on `app.server` before `app.listen`, or inside `serverFactory`). Works for http.Server
- * and https.Server (plaintext is hooked on "secureConnection" there, not on the TCP "connection").
- */
-export function installListMethod(server: http.Server | https.Server): void {
-  if (installed.has(server)) return;
-  installed.add(server);
-  const event = server instanceof tls.Server ? "secureConnection" : "connection";
-  // Appended, not prepended: see the module comment — it must run after Node's own listener.
-  server.on(event, hookSocket);
-}
-
-function hookSocket(socket: Duplex): void {
-  // No `data` listener means the http server's connection listener did not adopt this socket (or
-  // somebody removed it): reading from it here would steal its data. Leave it alone.
-  if (socket.listenerCount("data") === 0) return;
-  const rewriter = new ListMethodRewriter();
-  const push = socket.push.bind(socket);
-  const ownPush = Object.getOwnPropertyDescriptor(socket, "push"); // normally none: the prototype's
-  // Once the rewriter has given up, the connection's rest goes through the plain method again.
-  const unhook = () => {
-    if (ownPush) Object.defineProperty(socket, "push", ownPush);
-    else Reflect.deleteProperty(socket, "push");
-  };
-  socket.push = function listMethodPush(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk === null) {
-      const tail = rewriter.end();
-      if (tail.length > 0) push(tail);
-      return push(null);
-    }
-    if (!(chunk instanceof Uint8Array)) {
-      rewriter.abandon(); // strings: never from a socket; do not guess
-      unhook();
-      const tail = rewriter.end();
-      if (tail.length > 0) push(tail);
-      return push(chunk, encoding);
-    }
-    const buffer = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const out = rewriter.write(buffer);
-    if (rewriter.passthrough) unhook();
-    // An empty push is Readable's own way of saying "nothing this time, keep reading".
-    return push(out);
-  };
-  // Attaching a `data` listener is what makes Node's http server read this socket through JS (see the
-  // module's Invariant); the once-listener also checks, on the first data, that it came through `push`.
-  socket.once("data", () => {
-    if (rewriter.bytesSeen === 0 && !warned) {
-      warned = true;
-      process.emitWarning(
-        "installListMethod: socket data bypassed push(); LIST requests will get 400. Node internals changed.",
-        "SecretHubListMethod",
-      );
-    }
-  });
 }
