@@ -1,12 +1,13 @@
 /** Hashing helpers. Comparisons of secrets go through `constantTimeEqual`, never `===`. */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 
 export function hmacSha256Hex(key: Uint8Array | string, data: Uint8Array | string): string {
   return createHmac("sha256", key).update(data).digest("hex");
 }
 
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
+  // One-shot `crypto.hash` (Node >= 20.12): half the cost of createHash().update().digest().
+  return hash("sha256", data, "hex");
 }
 
 /**
@@ -14,9 +15,7 @@ export function sha256Hex(data: Uint8Array | string): string {
  * inputs' lengths do not leak through an early length check either.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const da = createHash("sha256").update(a, "utf8").digest();
-  const db = createHash("sha256").update(b, "utf8").digest();
-  return timingSafeEqual(da, db);
+  return timingSafeEqual(hash("sha256", a, "buffer"), hash("sha256", b, "buffer"));
 }
 
 /**
@@ -24,7 +23,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
  * Cheaper than `constantTimeEqual`: a digest's length is public, so only differing lengths return early.
  */
 export function digestsEqual(a: string, b: string): boolean {
-  const da = Buffer.from(a, "utf8");
-  const db = Buffer.from(b, "utf8");
-  return da.length === db.length && timingSafeEqual(da, db);
+  if (a.length !== b.length) return false;
+  // Every character is visited whatever differs (no early exit); cheaper than two Buffer copies.
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

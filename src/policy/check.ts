@@ -84,10 +84,39 @@ function refuse(capabilities: string[], sudo: boolean, reason: string): CheckRes
   return { allowed: false, sudo, capabilities, reason };
 }
 
-function checkIndex(index: AclIndex, path: string, operation: Operation, ctx: CheckContext): CheckResult {
-  const entry = findPattern(index, path, operation === "list");
+/**
+ * What the pattern match decides for one (path, list?) pair, kept per compiled ACL: the winning entry
+ * and, when none of its rules carries conditions, the merged permissions (then they do not depend on
+ * the request). Saves the pattern search and the merge on every request to a hot path.
+ */
+interface Decided {
+  readonly entry: PatternEntry | undefined;
+  readonly resolved: Resolution | undefined;
+}
+
+/** Paths remembered per compiled ACL; past this the memo starts over (cheap, and bounds memory). */
+const MEMO_LIMIT = 4096;
+
+function decide(index: AclIndex, memo: Map<string, Decided>, path: string, list: boolean): Decided {
+  const key = list ? "L" + path : "N" + path;
+  let decided = memo.get(key);
+  if (decided === undefined) {
+    const entry = findPattern(index, path, list);
+    const unconditional = entry !== undefined && entry.grants.every((g) => g.conditions === undefined);
+    decided = { entry, resolved: unconditional ? resolve(entry, NO_CONTEXT) : undefined };
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, decided);
+  }
+  return decided;
+}
+
+/** Never read: `resolve` consults the context only for rules with conditions. */
+const NO_CONTEXT: CheckContext = { remoteAddress: "", now: new Date(0) };
+
+function checkIndex(decided: Decided, operation: Operation, ctx: CheckContext): CheckResult {
+  const entry = decided.entry;
   if (!entry) return refuse([], false, "no policy grants access to this path");
-  const { permissions, failedConditions } = resolve(entry, ctx);
+  const { permissions, failedConditions } = decided.resolved ?? resolve(entry, ctx);
   if (!permissions) {
     return refuse([], false, `policy conditions not met (${failedConditions.join(", ")})`);
   }
@@ -108,16 +137,17 @@ function checkIndex(index: AclIndex, path: string, operation: Operation, ctx: Ch
 }
 
 export function createAcl(root: boolean, index: AclIndex): Acl {
+  const memo = new Map<string, Decided>();
   return {
     root,
     check(path, operation, ctx) {
       if (root) return { allowed: true, sudo: true, capabilities: ["root"] };
-      return checkIndex(index, path, operation, ctx);
+      return checkIndex(decide(index, memo, path, operation === "list"), operation, ctx);
     },
     capabilities(path, ctx) {
       if (root) return ["root"];
-      const entry = findPattern(index, path, false);
-      const permissions = entry ? resolve(entry, ctx).permissions : undefined;
+      const { entry, resolved } = decide(index, memo, path, false);
+      const permissions = entry ? (resolved ?? resolve(entry, ctx)).permissions : undefined;
       if (!permissions || permissions.deny || permissions.capabilities.size === 0) return ["deny"];
       return sortedCapabilities(permissions);
     },

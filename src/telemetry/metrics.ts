@@ -5,8 +5,9 @@
  * Invariant: no metric label and no log line carries a request path, a token or a secret value; mount
  * paths are operator-defined and few, so label cardinality stays bounded. It imports only core types.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestObserver } from "../core/pipeline.js";
+import { HotCounter, HotHistogram } from "./hot-metrics.js";
 
 export type RequestFacts = Parameters<RequestObserver["done"]>[0];
 
@@ -77,11 +78,14 @@ const UNMATCHED = "none";
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requestDuration: Histogram<"method" | "mount" | "status">;
-  private readonly secretAccess: Counter<"operation" | "mount" | "result">;
-  private readonly secretLatency: Histogram<"operation" | "mount">;
+  // Updated on every request: see hot-metrics.ts.
+  private readonly requestDuration: HotHistogram<"method" | "mount" | "status">;
+  private readonly secretAccess: HotCounter<"operation" | "mount" | "result">;
+  private readonly secretLatency: HotHistogram<"operation" | "mount">;
   private readonly rotations: Counter<"kind" | "result">;
   private readonly cacheHits: Counter<"cache">;
+  /** Hits and misses of our own caches since the last scrape, by cache name. */
+  private readonly localCaches = new Map<string, { hits: number; misses: number }>();
   private readonly cacheMisses: Counter<"cache">;
   private readonly loginFailures: Counter<"mount">;
   private readonly auditWrites: Counter<"device">;
@@ -90,26 +94,26 @@ export class Metrics {
 
   constructor(opts: MetricsOptions) {
     const registers = [this.registry];
-    this.requestDuration = new Histogram({
-      name: "secrethub_request_duration_ms",
-      help: "Time to serve a /v1 request through the pipeline, in milliseconds.",
-      labelNames: ["method", "mount", "status"],
-      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
-      registers,
-    });
-    this.secretAccess = new Counter({
+    this.requestDuration = new HotHistogram(
+      "secrethub_request_duration_ms",
+      "Time to serve a /v1 request through the pipeline, in milliseconds.",
+      ["method", "mount", "status"],
+      [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      this.registry,
+    );
+    this.secretAccess = new HotCounter({
       name: "secret_access_total",
       help: "Requests to secrets engines by operation, mount and result.",
       labelNames: ["operation", "mount", "result"],
-      registers,
+      registry: this.registry,
     });
-    this.secretLatency = new Histogram({
-      name: "secret_access_latency_seconds",
-      help: "Time to serve a request to a secrets engine, in seconds.",
-      labelNames: ["operation", "mount"],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.secretLatency = new HotHistogram(
+      "secret_access_latency_seconds",
+      "Time to serve a request to a secrets engine, in seconds.",
+      ["operation", "mount"],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      this.registry,
+    );
     this.rotations = new Counter({
       name: "secret_rotation_total",
       help: "Key and secret rotations by kind (barrier_key ...) and result (success, failure).",
@@ -119,6 +123,8 @@ export class Metrics {
     // The barrier's read cache counts for itself (it sits below telemetry); its totals join these
     // counters on each scrape, as the increase since the last one.
     const barrier = totalsSince(opts.sources.readCache);
+    // Our own caches (acl) count in plain numbers too: a labelled inc per lookup cost ~1 µs a request.
+    const caches = this.localCaches;
     this.cacheHits = new Counter({
       name: "secrethub_cache_hits_total",
       help: "Lookups answered by an in-memory cache (acl: compiled policies; barrier: decrypted values).",
@@ -127,6 +133,10 @@ export class Metrics {
       collect() {
         const n = barrier.hits();
         if (n > 0) this.inc({ cache: "barrier" }, n);
+        for (const [cache, counts] of caches) {
+          if (counts.hits > 0) this.inc({ cache }, counts.hits);
+          counts.hits = 0;
+        }
       },
     });
     this.cacheMisses = new Counter({
@@ -137,6 +147,10 @@ export class Metrics {
       collect() {
         const n = barrier.misses();
         if (n > 0) this.inc({ cache: "barrier" }, n);
+        for (const [cache, counts] of caches) {
+          if (counts.misses > 0) this.inc({ cache }, counts.misses);
+          counts.misses = 0;
+        }
       },
     });
     this.loginFailures = new Counter({
@@ -229,9 +243,16 @@ export class Metrics {
   }
 
   cache(name: string): CacheCounter {
-    const hits = this.cacheHits.labels({ cache: name });
-    const misses = this.cacheMisses.labels({ cache: name });
-    return { hit: () => hits.inc(), miss: () => misses.inc() };
+    const counts = this.localCaches.get(name) ?? { hits: 0, misses: 0 };
+    this.localCaches.set(name, counts);
+    return {
+      hit: () => {
+        counts.hits++;
+      },
+      miss: () => {
+        counts.misses++;
+      },
+    };
   }
 
   /** Runs a rotation and counts its result; the rotation's own outcome is returned unchanged. */
