@@ -72,6 +72,7 @@ export interface EnableInput {
 export class AuditBroker implements AuditPort {
   private devices = new Map<string, AuditDevice>();
   private loading: Promise<void> = Promise.resolve();
+  private reloading = false;
   private admin: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly checkpoints: CheckpointStore;
@@ -88,13 +89,20 @@ export class AuditBroker implements AuditPort {
     return this.log("request", record);
   }
 
+  idle(): boolean {
+    return !this.reloading && this.devices.size === 0;
+  }
+
   logResponse(record: AuditRecord): Promise<void> {
     return this.log("response", record);
   }
 
   /** After unseal: re-enables every stored device. A device that cannot open now retries on write. */
   load(): Promise<void> {
-    this.loading = this.reload();
+    this.reloading = true;
+    this.loading = this.reload().finally(() => {
+      this.reloading = false;
+    });
     return this.loading;
   }
 

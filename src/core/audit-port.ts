@@ -19,4 +19,6 @@ export interface AuditRecord {
 export interface AuditPort {
   logRequest(record: AuditRecord): Promise<void>;
   logResponse(record: AuditRecord): Promise<void>;
+  /** True while no device is enabled or being loaded: logging would record nothing, so may be skipped. */
+  idle?(): boolean;
 }

@@ -238,10 +238,15 @@ export class Barrier {
    * A decoded, frozen value: served from the read cache while the key is unchanged, so a hot token
    * entry or KV metadata is neither decrypted nor parsed again. `decode` must freeze what it returns.
    */
-  private async getDecoded<T>(key: string, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
-    this.requireKeyring();
+  private getDecoded<T>(key: string, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
+    if (this.sealed) return Promise.reject(new Sealed());
+    // A hit is answered without an async function: this runs several times for every request.
     const hit = freshReads.getStore() ? undefined : this.cache.decoded(key, decode);
-    if (hit !== undefined) return hit.value as T;
+    if (hit !== undefined) return Promise.resolve(hit.value as T);
+    return this.decodeFresh(key, decode);
+  }
+
+  private async decodeFresh<T>(key: string, decode: (bytes: Uint8Array) => T): Promise<T | undefined> {
     const startedAt = this.cache.startRead();
     const bytes = await this.getDecrypted(key);
     if (bytes === undefined) return undefined;

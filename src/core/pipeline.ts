@@ -62,9 +62,10 @@ export interface Outcome {
 /** The narrow slice of the token store the pipeline needs. */
 export interface TokenAuthority<E> {
   lookup(token: string): Promise<E | undefined>;
-  consumeUse(entry: E): Promise<void>;
-  /** After the request: revokes a token whose last use is spent. */
-  finishUse(entry: E): Promise<void>;
+  /** Undefined when the token has no use limit (nothing to do, nothing to await). */
+  consumeUse(entry: E): Promise<void> | undefined;
+  /** After the request: revokes a token whose last use is spent. Undefined when unlimited. */
+  finishUse(entry: E): Promise<void> | undefined;
   toCallerToken(entry: E): CallerToken;
   createFromGrant(grant: AuthGrant, mountPath: string, requestPath: string): Promise<AuthBlock>;
 }
@@ -240,16 +241,18 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
         storage: baseStorage,
         headers: incoming.headers,
       };
-      if (route && !badToken) {
+      // Only a write can turn out to be a "create" (reads skip the async step: they are the hot path).
+      if (route && !badToken && (operation === "update" || operation === "create")) {
         operation = await target.router.resolveOperation(req, route);
-        req = { ...req, operation };
+        if (operation !== req.operation) req = { ...req, operation };
       }
       const fullPath = target.mountPath + target.relative;
       audit = { request: req, fullPath, ...(incoming.token ? { clientToken: incoming.token } : {}) };
       // Refused only now, so that attempts with a missing, forged or out-of-range token are audited too.
       if (badToken) throw new PermissionDenied();
       if (!unauthenticated) await authorize(deps.acls, caller, fullPath, req, route, deps.clock);
-      if (entry) await deps.tokens.consumeUse(entry);
+      const using = entry ? deps.tokens.consumeUse(entry) : undefined;
+      if (using) await using;
       // Login hardening (issue #3): a locked-out login is refused before the auth method runs.
       if (unauthenticated && route && deps.loginGuard) {
         loginKey = deps.loginGuard.keyFor({
@@ -262,7 +265,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
       }
 
       const record = audit;
-      await audited(() => deps.audit.logRequest(record));
+      if (!deps.audit.idle?.()) await audited(() => deps.audit.logRequest(record));
       requestLogged = true;
       if (!route) throw new NotFound(`unsupported path "${target.relative.slice(0, 200)}"`);
       let response = (await target.router.handle(req, route)) ?? {};
@@ -276,7 +279,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
         leaseId = await deps.leases.register(req, fullPath, response.secret);
       status = response.raw?.status ?? response.status ?? (isEmpty(response) ? 204 : 200);
       const done = { ...record, response, status };
-      await audited(() => deps.audit.logResponse(done));
+      if (!deps.audit.idle?.()) await audited(() => deps.audit.logResponse(done));
       responseLogged = true;
       return { requestId, status, response, mountType: target.mountType, ...(leaseId ? { leaseId } : {}) };
     } catch (caught) {
@@ -296,7 +299,8 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
       throw err;
     } finally {
       // A spent token is refused at lookup already; revoking it here just tidies storage.
-      if (entry) await deps.tokens.finishUse(entry).catch(() => undefined);
+      const finishing = entry ? deps.tokens.finishUse(entry) : undefined;
+      if (finishing) await finishing.catch(() => undefined);
       deps.observer?.done({
         requestId,
         method: incoming.method,

@@ -22,7 +22,9 @@ export const DEFAULT = "default";
 
 export class PolicyStore {
   private readonly policies = new Map<string, Policy | null>();
-  private readonly acls = new Map<string, Acl>();
+  private acls = new Map<string, Acl>();
+  /** The same, by the identity of a caller's (frozen, shared) policy list: no key to build per request. */
+  private aclsByList = new WeakMap<readonly string[], Acl>();
 
   constructor(
     private readonly storage: StorageView,
@@ -69,13 +71,20 @@ export class PolicyStore {
 
   /** The compiled ACL for a token's policy names; missing policies are skipped (deny by default). */
   async acl(names: readonly string[]): Promise<Acl> {
+    const known = this.aclsByList.get(names);
+    if (known) {
+      this.aclCache?.hit();
+      return known;
+    }
     const key = [...names].sort().join("\n");
     const cached = this.acls.get(key);
     if (cached) {
       this.aclCache?.hit();
+      if (Object.isFrozen(names)) this.aclsByList.set(names, cached);
       return cached;
     }
     this.aclCache?.miss();
+    const acls = this.acls;
     const policies: Policy[] = [];
     for (const name of names) {
       if (name === ROOT) policies.push({ name: ROOT, rules: [], raw: "" });
@@ -85,14 +94,19 @@ export class PolicyStore {
       }
     }
     const acl = compileAcl(policies);
-    this.acls.set(key, acl);
+    // Only if nothing invalidated the cache while the policies were being read.
+    if (this.acls === acls) {
+      acls.set(key, acl);
+      if (Object.isFrozen(names)) this.aclsByList.set(names, acl);
+    }
     return acl;
   }
 
   invalidate(name?: string): void {
     if (name === undefined) this.policies.clear();
     else this.policies.delete(name);
-    this.acls.clear();
+    this.acls = new Map();
+    this.aclsByList = new WeakMap();
   }
 }
 

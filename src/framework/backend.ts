@@ -99,6 +99,9 @@ export interface RouteMatch {
   readonly captures: Readonly<Record<string, string>>;
 }
 
+const MEMO_ENTRIES = 4096;
+const MEMO_PATH_LIMIT = 512;
+
 /** Dispatches requests to a backend's path specs. */
 export class BackendRouter {
   private readonly compiled: readonly CompiledPath[];
@@ -111,8 +114,31 @@ export class BackendRouter {
     this.sealedOk = (backend.availableSealed ?? []).map((p) => compilePattern(p).regex);
   }
 
-  /** The most literal pattern wins, so declaration order never decides a route. */
+  /**
+   * Every request asks for its route and whether it needs a token: a regex per path spec each time.
+   * The specs never change after construction, so answers for paths seen before are remembered
+   * (bounded: short paths only, and the memo starts over when full).
+   */
+  private readonly memo = new Map<string, { route: RouteMatch | undefined; unauthenticated: boolean }>();
+
+  private lookup(path: string): { route: RouteMatch | undefined; unauthenticated: boolean } {
+    let known = this.memo.get(path);
+    if (known === undefined) {
+      known = { route: this.matchUncached(path), unauthenticated: this.unauthenticatedUncached(path) };
+      if (path.length <= MEMO_PATH_LIMIT) {
+        if (this.memo.size >= MEMO_ENTRIES) this.memo.clear();
+        this.memo.set(path, known);
+      }
+    }
+    return known;
+  }
+
   match(path: string): RouteMatch | undefined {
+    return this.lookup(path).route;
+  }
+
+  /** The most literal pattern wins, so declaration order never decides a route. */
+  private matchUncached(path: string): RouteMatch | undefined {
     let best: { c: CompiledPath; m: RegExpExecArray } | undefined;
     for (const c of this.compiled) {
       const m = c.regex.exec(path);
@@ -123,10 +149,14 @@ export class BackendRouter {
     best.c.captures.forEach((name, i) => {
       captures[name] = best.m[i + 1] ?? "";
     });
-    return { spec: best.c.spec, captures };
+    return Object.freeze({ spec: best.c.spec, captures: Object.freeze(captures) });
   }
 
   isUnauthenticated(path: string): boolean {
+    return this.lookup(path).unauthenticated;
+  }
+
+  private unauthenticatedUncached(path: string): boolean {
     return this.unauth.some((r) => r.test(path)) || this.availableSealed(path);
   }
 

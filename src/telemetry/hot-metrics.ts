@@ -13,11 +13,45 @@ import { Counter, type Registry } from "prom-client";
 
 type Labels<L extends string> = Readonly<Record<L, string>>;
 
-/** Joins label values into one Map key (NUL cannot occur in our label values). */
-function keyOf<L extends string>(names: readonly L[], labels: Labels<L>): string {
-  let key = "";
-  for (const name of names) key += labels[name] + "\u0000";
-  return key;
+/**
+ * Label combinations as a tree of Maps, one level per label: finding a combination is one Map.get
+ * per label on strings the caller already holds (mount paths, method names), nothing built per call.
+ */
+class LabelTree<L extends string, V> {
+  private readonly root = new Map<string, unknown>();
+  /** Every leaf in insertion order (the order prom-client exports its series in). */
+  readonly leaves: V[] = [];
+
+  constructor(private readonly names: readonly L[]) {
+    if (names.length === 0) throw new Error("hot metrics need at least one label");
+  }
+
+  find(labels: Labels<L>, create: () => V): V {
+    let node = this.root;
+    const last = this.names.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = labels[this.names[i]!];
+      let next = node.get(value) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(value, next);
+      }
+      node = next;
+    }
+    const value = labels[this.names[last]!];
+    let leaf = node.get(value) as V | undefined;
+    if (leaf === undefined) {
+      leaf = create();
+      node.set(value, leaf);
+      this.leaves.push(leaf);
+    }
+    return leaf;
+  }
+
+  clear(): void {
+    this.root.clear();
+    this.leaves.length = 0;
+  }
 }
 
 interface Series {
@@ -39,7 +73,7 @@ interface ExportedValue {
 export class HotHistogram<L extends string> {
   readonly type = "histogram";
   readonly aggregator = "sum";
-  private readonly series = new Map<string, Series>();
+  private readonly series: LabelTree<L, Series>;
 
   constructor(
     readonly name: string,
@@ -48,20 +82,18 @@ export class HotHistogram<L extends string> {
     private readonly buckets: readonly number[],
     registry: Registry,
   ) {
+    this.series = new LabelTree(labelNames);
     // Same contract as prom-client's own metrics (name, help, type, get, getForPromString, reset).
     registry.registerMetric(this as unknown as Parameters<Registry["registerMetric"]>[0]);
   }
 
   observe(labels: Labels<L>, value: number): void {
     if (!Number.isFinite(value)) return;
-    const key = keyOf(this.labelNames, labels);
-    let s = this.series.get(key);
-    if (s === undefined) {
+    const s = this.series.find(labels, () => {
       const own: Record<string, string> = {};
       for (const name of this.labelNames) own[name] = labels[name];
-      s = { labels: own, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
-      this.series.set(key, s);
-    }
+      return { labels: own, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+    });
     let i = 0;
     while (i < this.buckets.length && value > this.buckets[i]!) i++;
     s.counts[i]!++;
@@ -77,7 +109,7 @@ export class HotHistogram<L extends string> {
   getForPromString(): Promise<{ name: string; help: string; type: string; values: ExportedValue[] }> {
     const values: ExportedValue[] = [];
     const bucket = `${this.name}_bucket`;
-    for (const s of this.series.values()) {
+    for (const s of this.series.leaves) {
       let cumulative = 0;
       this.buckets.forEach((le, i) => {
         cumulative += s.counts[i]!;
@@ -116,20 +148,18 @@ export class HotHistogram<L extends string> {
 
 /** A prom-client Counter whose per-request increments are batched until the next scrape. */
 export class HotCounter<L extends string> {
-  private readonly pending = new Map<string, { labels: Labels<L>; n: number }>();
-  private readonly labelNames: readonly L[];
+  private readonly pending: LabelTree<L, { labels: Labels<L>; n: number }>;
   readonly counter: Counter<L>;
 
   constructor(opts: { name: string; help: string; labelNames: readonly L[]; registry: Registry }) {
-    this.labelNames = opts.labelNames;
-    const pending = this.pending;
+    const pending = (this.pending = new LabelTree(opts.labelNames));
     this.counter = new Counter<L>({
       name: opts.name,
       help: opts.help,
       labelNames: opts.labelNames,
       registers: [opts.registry],
       collect() {
-        for (const p of pending.values()) {
+        for (const p of pending.leaves) {
           if (p.n > 0) this.inc(p.labels, p.n);
           p.n = 0;
         }
@@ -138,9 +168,6 @@ export class HotCounter<L extends string> {
   }
 
   inc(labels: Labels<L>): void {
-    const key = keyOf(this.labelNames, labels);
-    const p = this.pending.get(key);
-    if (p === undefined) this.pending.set(key, { labels: { ...labels }, n: 1 });
-    else p.n++;
+    this.pending.find(labels, () => ({ labels: { ...labels }, n: 0 })).n++;
   }
 }

@@ -9,6 +9,7 @@ import type { AuditPort } from "../core/audit-port.js";
 export interface AuditCalls<R> {
   logRequest(record: R): Promise<void>;
   logResponse(record: R): Promise<void>;
+  idle?(): boolean;
 }
 
 export function meteredAudit<R = Parameters<AuditPort["logRequest"]>[0]>(
@@ -16,6 +17,7 @@ export function meteredAudit<R = Parameters<AuditPort["logRequest"]>[0]>(
   failed: (stage: "request" | "response") => void,
 ): AuditCalls<R> {
   return {
+    ...(port.idle ? { idle: () => port.idle?.() ?? false } : {}),
     async logRequest(record) {
       try {
         await port.logRequest(record);

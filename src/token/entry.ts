@@ -171,16 +171,27 @@ export function authBlock(token: string, entry: TokenEntry): AuthBlock {
   };
 }
 
-/** What the pipeline exposes to ACL checks and backends. Invariant: never carries the token id. */
+/** One caller record per (frozen, cached) entry object: built once, not on every request. */
+const callers = new WeakMap<TokenEntry, CallerToken>();
+
+/**
+ * What the pipeline exposes to ACL checks and backends. Invariant: never carries the token id. Frozen
+ * and shared by every request the same cached entry serves (its policy list is a stable cache key).
+ */
 export function toCallerToken(entry: TokenEntry): CallerToken {
-  return {
-    accessor: entry.accessor,
-    policies: [...entry.policies],
-    displayName: entry.displayName,
-    entityId: entry.entityId,
-    metadata: { ...entry.meta },
-    idHash: entry.idHash,
-    orphan: entry.orphan,
-    boundCidrs: [...entry.boundCidrs],
-  };
+  let caller = callers.get(entry);
+  if (caller === undefined) {
+    caller = Object.freeze({
+      accessor: entry.accessor,
+      policies: Object.freeze([...entry.policies]),
+      displayName: entry.displayName,
+      entityId: entry.entityId,
+      metadata: Object.freeze({ ...entry.meta }),
+      idHash: entry.idHash,
+      orphan: entry.orphan,
+      boundCidrs: Object.freeze([...entry.boundCidrs]),
+    });
+    callers.set(entry, caller);
+  }
+  return caller;
 }

@@ -182,9 +182,9 @@ export class TokenStore {
    * The live entry for a presented token, or undefined. Dead tokens found here are revoked.
    * `includeSpent` admits a token whose last use is the current request (token backend's *-self).
    */
-  async lookup(token: string, options: { includeSpent?: boolean } = {}): Promise<TokenEntry | undefined> {
-    if (token === "") return undefined;
-    return this.lookupHash(sha256Hex(token), options.includeSpent ?? false);
+  lookup(token: string, options: { includeSpent?: boolean } = {}): Promise<TokenEntry | undefined> {
+    if (token === "") return Promise.resolve(undefined);
+    return this.lookupHash(sha256Hex(token), options.includeSpent ?? false, true);
   }
 
   async lookupAccessor(accessor: string): Promise<TokenEntry | undefined> {
@@ -201,9 +201,9 @@ export class TokenStore {
    * spent: lookup refuses it from then on, and `finishUse` revokes it after the request.
    * Throws PermissionDenied when no use is left.
    */
-  async consumeUse(entry: TokenEntry): Promise<void> {
-    if (entry.numUses === 0) return;
-    await this.lock.run(entry.idHash, async () => {
+  consumeUse(entry: TokenEntry): Promise<void> | undefined {
+    if (entry.numUses === 0) return undefined;
+    return this.lock.run(entry.idHash, async () => {
       const current = await this.readEntry(entry.idHash);
       if (!current || current.numUses === SPENT) throw new PermissionDenied();
       if (current.numUses === 0) return;
@@ -213,10 +213,11 @@ export class TokenStore {
   }
 
   /** Call after every request a limited-use token made (success or error): revokes it once spent. */
-  async finishUse(entry: TokenEntry): Promise<void> {
-    if (entry.numUses === 0) return;
-    const current = await this.readEntry(entry.idHash);
-    if (current?.numUses === SPENT) await this.revoke(current);
+  finishUse(entry: TokenEntry): Promise<void> | undefined {
+    if (entry.numUses === 0) return undefined;
+    return this.readEntry(entry.idHash).then(async (current) => {
+      if (current?.numUses === SPENT) await this.revoke(current);
+    });
   }
 
   /** Extends the token's TTL from now by `incrementSeconds` (0: its original TTL), within its limits. */
@@ -314,22 +315,29 @@ export class TokenStore {
     return toCallerToken(entry);
   }
 
-  private async lookupHash(idHash: string, includeSpent: boolean): Promise<TokenEntry | undefined> {
-    const entry = await this.readEntry(idHash);
+  /** `digest`: idHash is our own SHA-256 of a token (well-formed), not a caller-supplied string. */
+  private async lookupHash(
+    idHash: string,
+    includeSpent: boolean,
+    digest = false,
+  ): Promise<TokenEntry | undefined> {
+    const entry = await this.readEntry(idHash, digest);
     if (!entry) return undefined;
     if (entry.numUses === SPENT && !includeSpent) return undefined;
-    if (isExpired(entry, this.clock.now()) || !(await this.ancestorsAlive(entry))) {
+    const orphanOrAlive = entry.parentHash === "" || (await this.ancestorsAlive(entry));
+    if (isExpired(entry, this.clock.now()) || !orphanOrAlive) {
       await this.revoke(entry);
       return undefined;
     }
     return entry;
   }
 
-  private async readEntry(idHash: string): Promise<TokenEntry | undefined> {
-    if (!HASH.test(idHash)) return undefined;
-    const entry = await this.storage.read(`id/${idHash}`, parseTokenEntry);
+  private readEntry(idHash: string, digest = false): Promise<TokenEntry | undefined> {
+    if (!digest && !HASH.test(idHash)) return Promise.resolve(undefined);
     // A value filed under another token's key is corrupt or planted: never honour it.
-    return entry && digestsEqual(entry.idHash, idHash) ? entry : undefined;
+    return this.storage
+      .read(`id/${idHash}`, parseTokenEntry)
+      .then((entry) => (entry && digestsEqual(entry.idHash, idHash) ? entry : undefined));
   }
 
   /** False when any ancestor is missing or expired (a revocation in progress or one never observed). */

@@ -75,8 +75,17 @@ export function writeConfig(view: StorageView, config: MountConfig): Promise<voi
   return view.write(CONFIG_KEY, config);
 }
 
+/** Storage keys of hot user paths (bounded; cleared when full), like pathDigests below. */
+const metaKeys = new Map<string, string>();
+
 function metaKey(path: string): string {
-  return META_PREFIX + encodeUserPath(path);
+  let key = metaKeys.get(path);
+  if (key === undefined) {
+    key = META_PREFIX + encodeUserPath(path);
+    if (metaKeys.size >= 4096) metaKeys.clear();
+    metaKeys.set(path, key);
+  }
+  return key;
 }
 
 /** SHA-256 of hot user paths, computed on every read of them (bounded; cleared when full). */
