@@ -143,6 +143,8 @@ export function operationOf(method: HttpMethod, query: Readonly<Record<string, s
 }
 
 function requestData(incoming: IncomingRequest): Record<string, unknown> {
+  // The common read: no query, no body (an object rest + spread per request otherwise).
+  if (incoming.body === undefined && isEmptyRecord(incoming.query)) return {};
   const { list: _list, ...query } = incoming.query;
   if (incoming.body === undefined || incoming.body === null || incoming.body === "") return { ...query };
   if (typeof incoming.body !== "object" || Array.isArray(incoming.body)) {
@@ -181,11 +183,32 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
     };
   };
 
+  // Targets of paths seen before, valid while the mount table is the same array (Router replaces it
+  // on every change). Bounded: short paths only, and the memo starts over when full.
+  let targets = new Map<string, Target | null>();
+  let targetsOf: readonly Mounted[] | undefined;
+  const targetOf = (path: string): Target | undefined => {
+    const mounts = deps.router.list();
+    if (mounts !== targetsOf) {
+      targets = new Map();
+      targetsOf = mounts;
+    }
+    let target = targets.get(path);
+    if (target === undefined) {
+      target = findTarget(path) ?? null;
+      if (path.length <= 512) {
+        if (targets.size >= 4096) targets.clear();
+        targets.set(path, target);
+      }
+    }
+    return target ?? undefined;
+  };
+
   return async (incoming) => {
     const started = deps.clock.now();
     const requestId = incoming.id ?? randomUUID();
     const path = incoming.path.startsWith("/") ? incoming.path.replace(/^\/+/, "") : incoming.path;
-    const target = findTarget(path);
+    const target = targetOf(path);
     let operation = operationOf(incoming.method, incoming.query);
     let status = 500;
     let failed = false;
@@ -225,6 +248,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
         target.mountType === "cubbyhole" && caller
           ? target.storage().sub(`${caller.idHash}/`)
           : target.storage();
+      // Built without conditional spreads: this runs for every request.
       let req: Request = {
         id: requestId,
         operation,
@@ -232,22 +256,22 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
         mountPath: target.mountPath,
         mountType: target.mountType,
         data: requestData(incoming),
-        caller: {
-          namespace: "",
-          remoteAddress: incoming.remoteAddress,
-          ...(caller ? { token: caller } : {}),
-        },
-        ...(target.mountType === "token" && incoming.token ? { clientToken: incoming.token } : {}),
+        caller: caller
+          ? { namespace: "", remoteAddress: incoming.remoteAddress, token: caller }
+          : { namespace: "", remoteAddress: incoming.remoteAddress },
         storage: baseStorage,
         headers: incoming.headers,
       };
+      if (target.mountType === "token" && incoming.token) req = { ...req, clientToken: incoming.token };
       // Only a write can turn out to be a "create" (reads skip the async step: they are the hot path).
       if (route && !badToken && (operation === "update" || operation === "create")) {
         operation = await target.router.resolveOperation(req, route);
         if (operation !== req.operation) req = { ...req, operation };
       }
       const fullPath = target.mountPath + target.relative;
-      audit = { request: req, fullPath, ...(incoming.token ? { clientToken: incoming.token } : {}) };
+      audit = incoming.token
+        ? { request: req, fullPath, clientToken: incoming.token }
+        : { request: req, fullPath };
       // Refused only now, so that attempts with a missing, forged or out-of-range token are audited too.
       if (badToken) throw new PermissionDenied();
       if (!unauthenticated) await authorize(deps.acls, caller, fullPath, req, route, deps.clock);
@@ -278,10 +302,13 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
       if (response.secret && deps.leases)
         leaseId = await deps.leases.register(req, fullPath, response.secret);
       status = response.raw?.status ?? response.status ?? (isEmpty(response) ? 204 : 200);
-      const done = { ...record, response, status };
-      if (!deps.audit.idle?.()) await audited(() => deps.audit.logResponse(done));
+      if (!deps.audit.idle?.()) {
+        const done = { ...record, response, status };
+        await audited(() => deps.audit.logResponse(done));
+      }
       responseLogged = true;
-      return { requestId, status, response, mountType: target.mountType, ...(leaseId ? { leaseId } : {}) };
+      const outcome: Outcome = { requestId, status, response, mountType: target.mountType };
+      return leaseId ? { ...outcome, leaseId } : outcome;
     } catch (caught) {
       // A storage outage is the client's to retry (503), not an internal error.
       const err = caught instanceof StorageUnavailable ? new StorageOutage({ cause: caught }) : caught;
@@ -314,6 +341,11 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
       });
     }
   };
+}
+
+function isEmptyRecord(r: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in r) return false;
+  return true;
 }
 
 function isEmpty(r: Response): boolean {

@@ -33,7 +33,9 @@ const METHODS = new Set<HttpMethod>(["GET", "HEAD", "PUT", "POST", "PATCH", "DEL
 function flatQuery(query: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (query && typeof query === "object") {
-    for (const [k, v] of Object.entries(query)) {
+    const q = query as Record<string, unknown>;
+    for (const k in q) {
+      const v = q[k];
       if (typeof v === "string") out[k] = v;
       else if (Array.isArray(v) && typeof v[0] === "string") out[k] = v[0];
     }
@@ -56,8 +58,10 @@ function tokenOf(req: FastifyRequest): string | undefined {
 
 function headersOf(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
+  const headers = req.headers;
+  for (const k in headers) {
     if (k === "x-vault-token" || k === "authorization" || k === "cookie") continue;
+    const v = headers[k];
     if (typeof v === "string") out[k] = v;
   }
   return out;

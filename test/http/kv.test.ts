@@ -36,6 +36,24 @@ describe("KV over HTTP", () => {
     expect(gone.body.data.metadata.deletion_time).not.toBe("");
   });
 
+  // The pipeline remembers which mount serves a path; a mount-table change must be seen at once.
+  it("a path served a moment ago follows the mount table: disabled, then mounted as another engine", async () => {
+    const t = s.rootToken;
+    await api(s.url, "POST", "sys/mounts/swap", { token: t, body: { type: "kv-v2" } });
+    await api(s.url, "POST", "swap/data/x", { token: t, body: { data: { v: "2" } } });
+    expect((await api(s.url, "GET", "swap/data/x", { token: t })).body.data.data).toEqual({ v: "2" });
+    expect((await api(s.url, "DELETE", "sys/mounts/swap", { token: t })).status).toBe(204);
+    expect((await api(s.url, "GET", "swap/data/x", { token: t })).status).toBe(404);
+    await api(s.url, "POST", "sys/mounts/swap", {
+      token: t,
+      body: { type: "kv", options: { version: "1" } },
+    });
+    await api(s.url, "POST", "swap/data/x", { token: t, body: { v: "1" } });
+    const v1 = await api(s.url, "GET", "swap/data/x", { token: t });
+    expect(v1.status).toBe(200);
+    expect(v1.body.data).toEqual({ v: "1" }); // KV v1 answers the data itself, no data/metadata wrapper
+  });
+
   it("check-and-set mismatch is refused and loses nothing", async () => {
     const t = s.rootToken;
     await api(s.url, "POST", "secret/data/cas", {
