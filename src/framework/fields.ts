@@ -147,9 +147,17 @@ export function parseField(spec: FieldSpec, value: unknown, name: string): unkno
 }
 
 /** Parses every declared field of `data`; unknown keys are ignored (as Vault does, with a warning). */
+/** Each spec's field list, made once (specs are module-level constants): no entries array per request. */
+const fieldLists = new WeakMap<Fields, readonly (readonly [string, FieldSpec])[]>();
+
 export function parseFields<F extends Fields>(fields: F, data: Readonly<Record<string, unknown>>): Values<F> {
+  let list = fieldLists.get(fields);
+  if (list === undefined) {
+    list = Object.entries(fields);
+    fieldLists.set(fields, list);
+  }
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(fields)) {
+  for (const [name, spec] of list) {
     const raw = data[name];
     if (raw === undefined || raw === null) {
       if (spec.required) throw new BadRequest(`missing required field "${name}"`);
