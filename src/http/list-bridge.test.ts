@@ -584,4 +584,20 @@ describe("installListMethod under Fastify 5", () => {
     const { replies } = await exchange(port, [list("/v1/secret/metadata/")], { replies: 1, tls: true });
     expect(replies[0]!.json).toMatchObject({ method: "GET", query: { list: "true" }, ip: "127.0.0.1" });
   });
+
+  it("a bridged keep-alive connection does not hold up shutdown", async () => {
+    const app = listFastify();
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    const first = new Promise<Buffer>((resolve) => socket.once("data", resolve));
+    socket.write(list("/v1/secret/metadata/"));
+    expect((await first).toString("latin1")).toMatch(/^HTTP\/1\.1 200 /);
+    const started = Date.now();
+    await app.close(); // Fastify closes idle connections, the bridge's parser among them
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
 });
