@@ -196,7 +196,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
     let target = targets.get(path);
     if (target === undefined) {
       target = findTarget(path) ?? null;
-      if (path.length <= 512) {
+      if (path.length <= 256) {
         if (targets.size >= 4096) targets.clear();
         targets.set(path, target);
       }

@@ -99,8 +99,9 @@ export interface RouteMatch {
   readonly captures: Readonly<Record<string, string>>;
 }
 
-const MEMO_ENTRIES = 4096;
-const MEMO_PATH_LIMIT = 512;
+/** Per backend router (one per mount): at most ~0.5 MB of remembered paths. */
+const MEMO_ENTRIES = 1024;
+const MEMO_PATH_LIMIT = 256;
 
 /** Dispatches requests to a backend's path specs. */
 export class BackendRouter {

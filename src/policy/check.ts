@@ -94,8 +94,12 @@ interface Decided {
   readonly resolved: Resolution | undefined;
 }
 
-/** Paths remembered per compiled ACL; past this the memo starts over (cheap, and bounds memory). */
-const MEMO_LIMIT = 4096;
+/**
+ * Paths remembered per compiled ACL; past this the memo starts over. Only paths up to MEMO_PATH
+ * characters are kept: at most ~0.5 MB per ACL, whatever paths callers send.
+ */
+const MEMO_LIMIT = 1024;
+const MEMO_PATH = 256;
 
 function decide(index: AclIndex, memo: Map<string, Decided>, path: string, list: boolean): Decided {
   const key = list ? "L" + path : "N" + path;
@@ -104,8 +108,10 @@ function decide(index: AclIndex, memo: Map<string, Decided>, path: string, list:
     const entry = findPattern(index, path, list);
     const unconditional = entry !== undefined && entry.grants.every((g) => g.conditions === undefined);
     decided = { entry, resolved: unconditional ? resolve(entry, NO_CONTEXT) : undefined };
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, decided);
+    if (path.length <= MEMO_PATH) {
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(key, decided);
+    }
   }
   return decided;
 }

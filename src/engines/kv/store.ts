@@ -82,8 +82,10 @@ function metaKey(path: string): string {
   let key = metaKeys.get(path);
   if (key === undefined) {
     key = META_PREFIX + encodeUserPath(path);
-    if (metaKeys.size >= 4096) metaKeys.clear();
-    metaKeys.set(path, key);
+    if (path.length <= 256) {
+      if (metaKeys.size >= 4096) metaKeys.clear();
+      metaKeys.set(path, key);
+    }
   }
   return key;
 }
@@ -95,8 +97,10 @@ function versionKey(path: string, version: number): string {
   let digest = pathDigests.get(path);
   if (digest === undefined) {
     digest = createHash("sha256").update(path, "utf8").digest("hex");
-    if (pathDigests.size >= 4096) pathDigests.clear();
-    pathDigests.set(path, digest);
+    if (path.length <= 256) {
+      if (pathDigests.size >= 4096) pathDigests.clear();
+      pathDigests.set(path, digest);
+    }
   }
   return `${VERSION_PREFIX}${digest}/${version}`;
 }
