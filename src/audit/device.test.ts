@@ -6,6 +6,7 @@ import { MemoryStorage } from "../storage/memory.js";
 import type { Checkpoint, DeviceEntry } from "./device-config.js";
 import { AuditDevice, type CheckpointStore } from "./device.js";
 import type { ChainedEntry, ChainHead } from "./hash-chain.js";
+import { sha256Hex } from "../crypto/hmac.js";
 import { newSalt } from "./salt.js";
 import type { AuditSink } from "./sink.js";
 import { ChainVerifier } from "./verify.js";
@@ -87,6 +88,50 @@ describe("AuditDevice", () => {
     expect(sink.lines).toHaveLength(50);
     expect(sink.batches.length).toBeLessThan(50);
     expect(verify(sink.lines)).toMatchObject({ intact: true, entries: 50 });
+  });
+
+  it("HMACs callers' tokens and accessors right on every request, remembering them by idHash, not the token", async () => {
+    const sink = new MemorySink();
+    const d = new AuditDevice({
+      entry: entry(),
+      sink,
+      clock: new ManualClock(),
+      checkpoints: memoryCheckpoints(),
+    });
+    await d.open("enable");
+    const caller = (token: string, accessor: string): AuditRecord => ({
+      ...record,
+      clientToken: token,
+      request: {
+        ...record.request,
+        caller: {
+          namespace: "",
+          remoteAddress: "127.0.0.1",
+          token: {
+            accessor,
+            policies: ["default"],
+            displayName: "t",
+            entityId: "",
+            metadata: {},
+            idHash: sha256Hex(token),
+            orphan: true,
+            boundCidrs: [],
+          },
+        },
+      },
+    });
+    const calls = [caller("hvs.one", "acc1"), caller("hvs.two", "acc2"), caller("hvs.one", "acc1")];
+    for (const r of calls) {
+      const c = await d.log("request", { ...r, request: { ...r.request } }); // a new request each time
+      expect(c.entry.auth).toMatchObject({
+        client_token: d.hash(r.clientToken!),
+        accessor: d.hash(r.request.caller.token!.accessor),
+      });
+      expect((c.entry.request as Record<string, unknown>).client_token).toBe(d.hash(r.clientToken!));
+    }
+    // What the device keeps across requests is filed under digests and accessors, never raw tokens.
+    const kept = [...(d as unknown as { tokenHmacs: Map<string, string> }).tokenHmacs.keys()];
+    expect(kept.sort()).toEqual([sha256Hex("hvs.one"), sha256Hex("hvs.two")].sort());
   });
 
   it("rolls the head back when a write fails, so the chain has no gap", async () => {

@@ -99,13 +99,32 @@ export class AuditDevice {
 
   log(type: EntryType, record: AuditRecord): Promise<ChainedEntry> {
     const time = new Date(this.deps.clock.now()).toISOString();
+    const raw = this.options.logRaw;
     const entry = formatEntry(type, record, time, {
-      hash: this.options.logRaw ? this.hasher : this.hasherFor(record.request),
+      hash: raw ? this.hasher : this.hasherFor(record.request),
       hmacAccessor: this.options.hmacAccessor,
       elideListResponses: this.options.elideListResponses,
+      ...(raw ? {} : { hashCallerToken: this.callerTokenHmac, hashAccessor: this.accessorHmac }),
     });
     return this.append(entry);
   }
+
+  /**
+   * HMACs of the callers' tokens and accessors, across requests (a client sends the same token
+   * again and again). A token's is filed under the SHA-256 the token store already computed
+   * (`idHash`), never under the token itself, so no raw token outlives its request here.
+   */
+  private readonly tokenHmacs = new Map<string, string>();
+  private readonly accessorHmacs = new Map<string, string>();
+
+  private readonly callerTokenHmac = (record: AuditRecord): string | undefined => {
+    const idHash = record.request.caller.token?.idHash;
+    if (record.clientToken === undefined || idHash === undefined) return undefined;
+    return remembered(this.tokenHmacs, idHash, () => this.hasher(record.clientToken ?? ""));
+  };
+
+  private readonly accessorHmac = (accessor: string): string =>
+    remembered(this.accessorHmacs, accessor, () => this.hasher(accessor));
 
   private hasherFor(request: object): Hasher {
     let done = this.hashed.get(request);
@@ -196,4 +215,15 @@ export class AuditDevice {
     // In the same synchronous step as the loop's last check: nothing can be queued in between.
     this.draining = undefined;
   }
+}
+
+/** Bounded: the map starts over when full. */
+function remembered(map: Map<string, string>, key: string, make: () => string): string {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    if (map.size >= 4096) map.clear();
+    map.set(key, value);
+  }
+  return value;
 }

@@ -14,6 +14,10 @@ export interface FormatOptions {
   readonly hash: Hasher;
   readonly hmacAccessor: boolean;
   readonly elideListResponses: boolean;
+  /** The caller's token as the entry shows it, when the device can answer faster than `hash`. */
+  readonly hashCallerToken?: (record: AuditRecord) => string | undefined;
+  /** The same for an accessor. */
+  readonly hashAccessor?: Hasher;
 }
 
 export type EntryType = "request" | "response";
@@ -24,36 +28,38 @@ function namespaceOf(ns: string): JsonObject {
 
 /** The caller's token and accessor as the entry shows them (computed once, used twice). */
 interface CallerIds {
-  readonly clientToken?: string;
-  readonly accessor?: string;
+  clientToken?: string;
+  accessor?: string;
 }
 
+// Every object below is built with its keys in sorted order: canonicalJson (the hash chain) then
+// has nothing to reorder or copy. The line's text does not depend on it, only the cost does.
+
 function callerAuth(token: CallerToken | undefined, ids: CallerIds): JsonObject {
-  const out: JsonObject = {};
+  if (!token) return ids.clientToken === undefined ? {} : { client_token: ids.clientToken };
+  const out: JsonObject = { accessor: ids.accessor ?? "" };
   if (ids.clientToken !== undefined) out.client_token = ids.clientToken;
-  if (!token) return out;
-  out.accessor = ids.accessor ?? "";
   out.display_name = token.displayName;
+  out.entity_id = token.entityId;
+  out.metadata = Object.keys(token.metadata).length ? { ...token.metadata } : null;
   out.policies = [...token.policies];
   out.token_policies = [...token.policies];
-  out.metadata = Object.keys(token.metadata).length ? { ...token.metadata } : null;
-  out.entity_id = token.entityId;
   out.token_type = "service";
   return out;
 }
 
 function grantedAuth(auth: AuthBlock, o: FormatOptions): JsonObject {
   return {
-    client_token: o.hash(auth.client_token),
     accessor: o.hmacAccessor ? o.hash(auth.accessor) : auth.accessor,
-    policies: [...auth.policies],
-    token_policies: [...auth.token_policies],
-    metadata: auth.metadata ? { ...auth.metadata } : null,
+    client_token: o.hash(auth.client_token),
     entity_id: auth.entity_id,
-    token_type: auth.token_type,
     lease_duration: auth.lease_duration,
-    renewable: auth.renewable,
+    metadata: auth.metadata ? { ...auth.metadata } : null,
     num_uses: auth.num_uses,
+    policies: [...auth.policies],
+    renewable: auth.renewable,
+    token_policies: [...auth.token_policies],
+    token_type: auth.token_type,
   };
 }
 
@@ -69,16 +75,22 @@ function elided(data: Json): Json {
   return out;
 }
 
-function responseBlock(record: AuditRecord, r: Response, o: FormatOptions): JsonObject {
+function responseBlock(record: AuditRecord, r: Response | undefined, o: FormatOptions): JsonObject {
   const req = record.request;
-  const out: JsonObject = { mount_type: req.mountType, mount_point: req.mountPath };
-  // A raw response (sys/init ...) bypasses the envelope: its body is what the client saw.
-  let data: Json = toJson(r.raw ? r.raw.body : r.data);
-  if (o.elideListResponses && req.operation === "list") data = elided(data);
-  if (data !== null) out.data = hashStrings(data, o.hash);
-  if (r.auth) out.auth = grantedAuth(r.auth, o);
-  if (r.secret) out.secret = { type: r.secret.type, ttl: r.secret.ttlSeconds, renewable: r.secret.renewable };
-  if (r.warnings?.length) out.warnings = [...r.warnings];
+  const out: JsonObject = {};
+  if (r?.auth) out.auth = grantedAuth(r.auth, o);
+  if (r) {
+    // A raw response (sys/init ...) bypasses the envelope: its body is what the client saw.
+    let data: Json = toJson(r.raw ? r.raw.body : r.data);
+    if (o.elideListResponses && req.operation === "list") data = elided(data);
+    if (data !== null) out.data = hashStrings(data, o.hash);
+    out.mount_point = req.mountPath;
+    out.mount_type = req.mountType;
+    if (r.secret)
+      out.secret = { renewable: r.secret.renewable, ttl: r.secret.ttlSeconds, type: r.secret.type };
+  }
+  if (record.status !== undefined) out.status_code = record.status;
+  if (r?.warnings?.length) out.warnings = [...r.warnings];
   return out;
 }
 
@@ -94,36 +106,32 @@ export function formatEntry(
 ): JsonObject {
   const req = record.request;
   const token = req.caller.token;
-  const ids: CallerIds = {
-    ...(record.clientToken === undefined ? {} : { clientToken: o.hash(record.clientToken) }),
-    ...(token ? { accessor: o.hmacAccessor ? o.hash(token.accessor) : token.accessor } : {}),
-  };
-  const request: JsonObject = {
-    id: req.id,
-    operation: req.operation,
-    mount_type: req.mountType,
-    mount_point: req.mountPath,
-    path: record.fullPath,
-    namespace: namespaceOf(req.caller.namespace),
-    remote_address: req.caller.remoteAddress,
-  };
+  const ids: CallerIds = {};
+  if (record.clientToken !== undefined) {
+    ids.clientToken = o.hashCallerToken?.(record) ?? o.hash(record.clientToken);
+  }
+  if (token) ids.accessor = o.hmacAccessor ? (o.hashAccessor ?? o.hash)(token.accessor) : token.accessor;
+  const request: JsonObject = {};
   if (ids.clientToken !== undefined) request.client_token = ids.clientToken;
   if (ids.accessor !== undefined) request.client_token_accessor = ids.accessor;
   const data = toJson(req.data);
   if (data !== null && typeof data === "object" && !Array.isArray(data) && Object.keys(data).length > 0) {
     request.data = hashStrings(data, o.hash);
   }
+  request.id = req.id;
+  request.mount_point = req.mountPath;
+  request.mount_type = req.mountType;
+  request.namespace = namespaceOf(req.caller.namespace);
+  request.operation = req.operation;
+  request.path = record.fullPath;
+  request.remote_address = req.caller.remoteAddress;
   const entry: JsonObject = {
-    time,
-    type,
     auth: callerAuth(token, ids),
+    error: type === "response" ? (record.error ?? "") : "",
     request,
   };
-  if (type === "response") {
-    const response: JsonObject = record.response ? responseBlock(record, record.response, o) : {};
-    if (record.status !== undefined) response.status_code = record.status;
-    entry.response = response;
-  }
-  entry.error = type === "response" ? (record.error ?? "") : "";
+  if (type === "response") entry.response = responseBlock(record, record.response, o);
+  entry.time = time;
+  entry.type = type;
   return entry;
 }

@@ -38,8 +38,18 @@ export function entryHash(entry: JsonObject): string {
  */
 export function chainEntry(entry: JsonObject, head: ChainHead): ChainedEntry {
   const seq = head.seq + 1;
-  const linked: JsonObject = { ...entry, seq, prev_hash: head.hash };
-  delete linked.hash;
+  // Keys inserted in sorted order (canonicalJson then has nothing to reorder or copy at the top), and
+  // no `delete` (it would turn the object into a slow dictionary-mode object).
+  const keys = Object.keys(entry).filter((k) => k !== "hash" && k !== "seq" && k !== "prev_hash");
+  keys.push("prev_hash", "seq");
+  keys.sort();
+  const linked: JsonObject = {};
+  for (const k of keys) {
+    const value = k === "seq" ? seq : k === "prev_hash" ? head.hash : entry[k]!;
+    // "__proto__" as a plain assignment would set the prototype instead of a property.
+    if (k === "__proto__") Object.defineProperty(linked, k, { value, enumerable: true, writable: true });
+    else linked[k] = value;
+  }
   const body = canonicalJson(linked);
   const hash = sha256Hex(body);
   linked.hash = hash;
