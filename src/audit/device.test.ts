@@ -74,16 +74,22 @@ function verify(lines: readonly string[]) {
   return v.finish();
 }
 
+/** A device over an in-memory sink, enabled (its chain starts at the sink's tail). */
+async function enabledDevice(): Promise<{ d: AuditDevice; sink: MemorySink }> {
+  const sink = new MemorySink();
+  const d = new AuditDevice({
+    entry: entry(),
+    sink,
+    clock: new ManualClock(),
+    checkpoints: memoryCheckpoints(),
+  });
+  await d.open("enable");
+  return { d, sink };
+}
+
 describe("AuditDevice", () => {
   it("groups concurrent entries into few sink writes, in one unbroken chain", async () => {
-    const sink = new MemorySink();
-    const d = new AuditDevice({
-      entry: entry(),
-      sink,
-      clock: new ManualClock(),
-      checkpoints: memoryCheckpoints(),
-    });
-    await d.open("enable");
+    const { d, sink } = await enabledDevice();
     await Promise.all(Array.from({ length: 50 }, () => d.log("request", record)));
     expect(sink.lines).toHaveLength(50);
     expect(sink.batches.length).toBeLessThan(50);
@@ -91,14 +97,7 @@ describe("AuditDevice", () => {
   });
 
   it("HMACs callers' tokens and accessors right on every request, remembering them by idHash, not the token", async () => {
-    const sink = new MemorySink();
-    const d = new AuditDevice({
-      entry: entry(),
-      sink,
-      clock: new ManualClock(),
-      checkpoints: memoryCheckpoints(),
-    });
-    await d.open("enable");
+    const { d } = await enabledDevice();
     const caller = (token: string, accessor: string): AuditRecord => ({
       ...record,
       clientToken: token,
@@ -135,14 +134,7 @@ describe("AuditDevice", () => {
   });
 
   it("rolls the head back when a write fails, so the chain has no gap", async () => {
-    const sink = new MemorySink();
-    const d = new AuditDevice({
-      entry: entry(),
-      sink,
-      clock: new ManualClock(),
-      checkpoints: memoryCheckpoints(),
-    });
-    await d.open("enable");
+    const { d, sink } = await enabledDevice();
     await d.log("request", record);
     sink.failing = true;
     await expect(d.log("request", record)).rejects.toThrow("disk full");
