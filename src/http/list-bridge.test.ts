@@ -300,15 +300,27 @@ describe("installListMethod on node:http", () => {
   });
 
   it("answers requests pipelined before a LIST first, even when they finish later", async () => {
-    const port = await nodeServer();
-    const { replies } = await exchange(port, [get("/v1/slow") + list("/v1/fast") + get("/v1/after")], {
-      replies: 3,
+    const server = http.createServer(echo);
+    hook(server);
+    let bridges = 0;
+    server.on("connection", (socket: Duplex) => {
+      if (socket instanceof ListBridge) bridges++;
     });
+    const port = await listen(server);
+    // Then one more request once all is answered, on the same connection.
+    const { replies } = await exchange(
+      port,
+      [get("/v1/slow") + list("/v1/fast") + get("/v1/after"), get("/v1/later")],
+      { replies: 4, gapMs: 400 },
+    );
     expect(replies.map((r) => [r.status, r.json.url, r.json.bridged])).toEqual([
       [200, "/v1/slow", false],
       [200, "/v1/fast?list=true", true],
       [200, "/v1/after", true],
+      [200, "/v1/later", true],
     ]);
+    // The old response's "finish" and "close" both announce it is done: the bridge starts once.
+    expect(bridges).toBe(1);
   });
 
   it("stops rewriting once the framer gives up (here: an Upgrade header); Node then judges", async () => {

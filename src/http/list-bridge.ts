@@ -113,9 +113,13 @@ function takeOver(server: HttpServer, event: string, err: Error, socket: Duplex)
   const head = listStart(e.rawPacket, e.bytesParsed);
   if (!httpCommon || !own || !parser || !head) return false;
   adopted.delete(socket);
-  for (const [name, fns] of own) for (const fn of fns) socket.removeListener(name, fn);
-  httpCommon.freeParser(parser, null, socket);
-  bridge(server, event, socket as net.Socket, head);
+  try {
+    for (const [name, fns] of own) for (const fn of fns) socket.removeListener(name, fn);
+    httpCommon.freeParser(parser, null, socket);
+    bridge(server, event, socket as net.Socket, head);
+  } catch {
+    socket.destroy(); // half taken over is no state to serve from
+  }
   return true;
 }
 
@@ -169,16 +173,23 @@ function bridge(server: HttpServer, event: string, socket: net.Socket, head: Buf
   });
 }
 
-/** Runs `start` once no response of the old HTTP side is in flight on `socket`. */
+/** Runs `start` exactly once, as soon as no response of the old HTTP side is in flight on `socket`. */
 function whenIdle(socket: net.Socket, start: () => void): void {
-  const current = (socket as { _httpMessage?: http.ServerResponse | null })._httpMessage;
-  if (!current) {
+  let started = false;
+  const check = (): void => {
+    if (started) return;
+    const current = (socket as { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (current) {
+      // "finish" and "close" both come for a response; `started` keeps the second from starting twice.
+      const next = (): void => process.nextTick(check);
+      current.once("finish", next);
+      current.once("close", next);
+      return;
+    }
+    started = true;
     start();
-    return;
-  }
-  const next = (): void => process.nextTick(() => whenIdle(socket, start));
-  current.once("finish", next);
-  current.once("close", next);
+  };
+  check();
 }
 
 /**
