@@ -32,7 +32,7 @@ module.exports = {
       from: { path: "^src/audit/", pathNot: "\\.test\\.ts$" },
       to: {
         path: ours,
-        pathNot: ["^src/audit/", "^src/crypto/", "^src/core/(request|errors|clock|audit-port)\\.ts$"],
+        pathNot: ["^src/audit/", "^src/crypto/", "^src/core/(request|errors|clock|audit-port|memo)\\.ts$"],
       },
     },
     {

@@ -7,6 +7,7 @@
  */
 import type { AuditRecord } from "../core/audit-port.js";
 import type { Clock } from "../core/clock.js";
+import { BoundedMemo } from "../core/memo.js";
 import { commonOptions, type Checkpoint, type CommonOptions, type DeviceEntry } from "./device-config.js";
 import { formatEntry, type EntryType } from "./format.js";
 import { chainEntry, EMPTY_HEAD, type ChainedEntry, type ChainHead } from "./hash-chain.js";
@@ -114,17 +115,18 @@ export class AuditDevice {
    * again and again). A token's is filed under the SHA-256 the token store already computed
    * (`idHash`), never under the token itself, so no raw token outlives its request here.
    */
-  private readonly tokenHmacs = new Map<string, string>();
-  private readonly accessorHmacs = new Map<string, string>();
+  private readonly tokenHmacs = new BoundedMemo<string>(4096);
+  private readonly accessorHmacs = new BoundedMemo<string>(4096);
 
   private readonly callerTokenHmac = (record: AuditRecord): string | undefined => {
+    const { clientToken } = record;
     const idHash = record.request.caller.token?.idHash;
-    if (record.clientToken === undefined || idHash === undefined) return undefined;
-    return remembered(this.tokenHmacs, idHash, () => this.hasher(record.clientToken ?? ""));
+    if (clientToken === undefined || idHash === undefined) return undefined;
+    return this.tokenHmacs.get(idHash) ?? this.tokenHmacs.remember(idHash, this.hasher(clientToken));
   };
 
   private readonly accessorHmac = (accessor: string): string =>
-    remembered(this.accessorHmacs, accessor, () => this.hasher(accessor));
+    this.accessorHmacs.get(accessor) ?? this.accessorHmacs.remember(accessor, this.hasher(accessor));
 
   private hasherFor(request: object): Hasher {
     let done = this.hashed.get(request);
@@ -215,15 +217,4 @@ export class AuditDevice {
     // In the same synchronous step as the loop's last check: nothing can be queued in between.
     this.draining = undefined;
   }
-}
-
-/** Bounded: the map starts over when full. */
-function remembered(map: Map<string, string>, key: string, make: () => string): string {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = make();
-    if (map.size >= 4096) map.clear();
-    map.set(key, value);
-  }
-  return value;
 }

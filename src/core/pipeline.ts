@@ -19,6 +19,7 @@ import {
   StorageOutage,
 } from "./errors.js";
 import type { Clock } from "./clock.js";
+import { BoundedMemo } from "./memo.js";
 import type {
   AuthBlock,
   AuthGrant,
@@ -183,24 +184,18 @@ export function createPipeline<E>(deps: PipelineDeps<E>): Pipeline {
     };
   };
 
-  // Targets of paths seen before, valid while the mount table is the same array (Router replaces it
-  // on every change). Bounded: short paths only, and the memo starts over when full.
-  let targets = new Map<string, Target | null>();
+  // Targets of paths seen before (null: no target), valid while the mount table is the same array
+  // (Router replaces it on every change).
+  const targets = new BoundedMemo<Target | null>(4096, 256);
   let targetsOf: readonly Mounted[] | undefined;
   const targetOf = (path: string): Target | undefined => {
     const mounts = deps.router.list();
     if (mounts !== targetsOf) {
-      targets = new Map();
+      targets.clear();
       targetsOf = mounts;
     }
     let target = targets.get(path);
-    if (target === undefined) {
-      target = findTarget(path) ?? null;
-      if (path.length <= 256) {
-        if (targets.size >= 4096) targets.clear();
-        targets.set(path, target);
-      }
-    }
+    if (target === undefined) target = targets.remember(path, findTarget(path) ?? null);
     return target ?? undefined;
   };
 

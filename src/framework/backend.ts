@@ -8,6 +8,7 @@
 import { BadRequest, NotFound, UnsupportedOperation } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { Locks } from "../core/locks.js";
+import { BoundedMemo } from "../core/memo.js";
 import type { Operation, Request, Response } from "../core/request.js";
 import { parseFields, type Fields, type Values } from "./fields.js";
 
@@ -99,10 +100,6 @@ export interface RouteMatch {
   readonly captures: Readonly<Record<string, string>>;
 }
 
-/** Per backend router (one per mount): at most ~0.5 MB of remembered paths. */
-const MEMO_ENTRIES = 1024;
-const MEMO_PATH_LIMIT = 256;
-
 /** Dispatches requests to a backend's path specs. */
 export class BackendRouter {
   private readonly compiled: readonly CompiledPath[];
@@ -120,18 +117,20 @@ export class BackendRouter {
    * The specs never change after construction, so answers for paths seen before are remembered
    * (bounded: short paths only, and the memo starts over when full).
    */
-  private readonly memo = new Map<string, { route: RouteMatch | undefined; unauthenticated: boolean }>();
+  // One per mount: at most ~0.5 MB of remembered paths.
+  private readonly memo = new BoundedMemo<{ route: RouteMatch | undefined; unauthenticated: boolean }>(
+    1024,
+    256,
+  );
 
   private lookup(path: string): { route: RouteMatch | undefined; unauthenticated: boolean } {
-    let known = this.memo.get(path);
-    if (known === undefined) {
-      known = { route: this.matchUncached(path), unauthenticated: this.unauthenticatedUncached(path) };
-      if (path.length <= MEMO_PATH_LIMIT) {
-        if (this.memo.size >= MEMO_ENTRIES) this.memo.clear();
-        this.memo.set(path, known);
-      }
-    }
-    return known;
+    return (
+      this.memo.get(path) ??
+      this.memo.remember(path, {
+        route: this.matchUncached(path),
+        unauthenticated: this.unauthenticatedUncached(path),
+      })
+    );
   }
 
   match(path: string): RouteMatch | undefined {

@@ -131,12 +131,7 @@ export class Metrics {
       labelNames: ["cache"],
       registers,
       collect() {
-        const n = barrier.hits();
-        if (n > 0) this.inc({ cache: "barrier" }, n);
-        for (const [cache, counts] of caches) {
-          if (counts.hits > 0) this.inc({ cache }, counts.hits);
-          counts.hits = 0;
-        }
+        flushCacheCounts(this, "hits", barrier.hits(), caches);
       },
     });
     this.cacheMisses = new Counter({
@@ -145,12 +140,7 @@ export class Metrics {
       labelNames: ["cache"],
       registers,
       collect() {
-        const n = barrier.misses();
-        if (n > 0) this.inc({ cache: "barrier" }, n);
-        for (const [cache, counts] of caches) {
-          if (counts.misses > 0) this.inc({ cache }, counts.misses);
-          counts.misses = 0;
-        }
+        flushCacheCounts(this, "misses", barrier.misses(), caches);
       },
     });
     this.loginFailures = new Counter({
@@ -319,6 +309,20 @@ function countGauge(
       if (n !== undefined) this.set(n);
     },
   });
+}
+
+/** At a scrape: adds the barrier's increase and our caches' counts since the last one, then zeroes those. */
+function flushCacheCounts(
+  counter: Counter<"cache">,
+  kind: "hits" | "misses",
+  barrierIncrease: number,
+  caches: ReadonlyMap<string, { hits: number; misses: number }>,
+): void {
+  if (barrierIncrease > 0) counter.inc({ cache: "barrier" }, barrierIncrease);
+  for (const [cache, counts] of caches) {
+    if (counts[kind] > 0) counter.inc({ cache }, counts[kind]);
+    counts[kind] = 0;
+  }
 }
 
 /** Increases of a source's running hit and miss totals since the previous call of each. */

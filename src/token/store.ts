@@ -324,8 +324,11 @@ export class TokenStore {
     const entry = await this.readEntry(idHash, digest);
     if (!entry) return undefined;
     if (entry.numUses === SPENT && !includeSpent) return undefined;
-    const orphanOrAlive = entry.parentHash === "" || (await this.ancestorsAlive(entry));
-    if (isExpired(entry, this.clock.now()) || !orphanOrAlive) {
+    // An orphan has no ancestors to read (most tokens): no await for it.
+    if (
+      isExpired(entry, this.clock.now()) ||
+      (entry.parentHash !== "" && !(await this.ancestorsAlive(entry)))
+    ) {
       await this.revoke(entry);
       return undefined;
     }

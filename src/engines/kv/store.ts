@@ -9,10 +9,11 @@
  * Invariant: everything read back is parsed with a schema; a record that fails to parse is an error,
  * never silently trusted.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Clock } from "../../core/clock.js";
 import type { Locks } from "../../core/locks.js";
+import { BoundedMemo } from "../../core/memo.js";
+import { sha256Hex } from "../../crypto/hmac.js";
 import type { StorageView } from "../../core/request.js";
 import { isJsonObject } from "./merge-patch.js";
 import { decodeListing, encodeListPrefix, encodeUserPath } from "../../framework/user-path.js";
@@ -75,33 +76,18 @@ export function writeConfig(view: StorageView, config: MountConfig): Promise<voi
   return view.write(CONFIG_KEY, config);
 }
 
-/** Storage keys of hot user paths (bounded; cleared when full), like pathDigests below. */
-const metaKeys = new Map<string, string>();
+/** Storage keys of hot user paths, like pathDigests below. */
+const metaKeys = new BoundedMemo<string>(4096, 256);
 
 function metaKey(path: string): string {
-  let key = metaKeys.get(path);
-  if (key === undefined) {
-    key = META_PREFIX + encodeUserPath(path);
-    if (path.length <= 256) {
-      if (metaKeys.size >= 4096) metaKeys.clear();
-      metaKeys.set(path, key);
-    }
-  }
-  return key;
+  return metaKeys.get(path) ?? metaKeys.remember(path, META_PREFIX + encodeUserPath(path));
 }
 
-/** SHA-256 of hot user paths, computed on every read of them (bounded; cleared when full). */
-const pathDigests = new Map<string, string>();
+/** SHA-256 of hot user paths, computed on every read of them. */
+const pathDigests = new BoundedMemo<string>(4096, 256);
 
 function versionKey(path: string, version: number): string {
-  let digest = pathDigests.get(path);
-  if (digest === undefined) {
-    digest = createHash("sha256").update(path, "utf8").digest("hex");
-    if (path.length <= 256) {
-      if (pathDigests.size >= 4096) pathDigests.clear();
-      pathDigests.set(path, digest);
-    }
-  }
+  const digest = pathDigests.get(path) ?? pathDigests.remember(path, sha256Hex(path));
   return `${VERSION_PREFIX}${digest}/${version}`;
 }
 
